@@ -1,0 +1,21 @@
+/**
+ * What a transport brings back from the API server, before any interpretation.
+ * Transports build these; classify() reads them. Declared here so that the
+ * domain imports nothing from the transports.
+ */
+export type UpstreamReply =
+  | {
+      kind: "reply";
+      status: number;
+      /** The Retry-After header as sent, if any. */
+      retryAfter: string | null;
+      contentType: string | null;
+      /** The raw body, at most the transport's size cap. */
+      body: string;
+    }
+  | {
+      kind: "failure";
+      failure: "timeout" | "refused" | "tls" | "network" | "too-large";
+      /** A short technical line for the audit log and the message (never a secret). */
+      detail: string;
+    };

@@ -1,0 +1,267 @@
+import { reconcile, type Timers } from "./controller.js";
+import {
+  clone,
+  deepEqual,
+  mergePatch,
+  type Namespace,
+  type ObjectMeta,
+  type Pod,
+  type PodDisruptionBudget,
+  type ReplicaSet,
+} from "./objects.js";
+import { ApiError, alreadyExists, badRequest, failure, NAMESPACES, notFound, PDBS, PODS, REPLICASETS, type Resource } from "./status.js";
+
+export interface SandboxToken {
+  token: string;
+  user: string;
+  /** admin may do anything; viewer may only read (and so cannot evict). */
+  role: "admin" | "viewer";
+}
+
+export interface SandboxOptions {
+  tokens: SandboxToken[];
+  /** Milliseconds since the epoch; injectable so tests can move time. */
+  clock?: () => number;
+  random?: () => number;
+  /** Run the disruption, ReplicaSet, kubelet and namespace controllers (default true). Off, status is whatever callers PATCH, as on a bare apiserver. */
+  controllers?: boolean;
+  /** How long a ReplicaSet's new pod takes to become Running and Ready (default 4000 ms). */
+  podStartupMs?: number;
+  /** A graceful delete of a pod on a node finishes after min(grace period, this) seconds (default 2). */
+  terminationCapSeconds?: number;
+  /** How long a deleted namespace stays Terminating before its content is removed (default 5000 ms). */
+  namespaceCleanupMs?: number;
+  /** The eviction handler's conflict retry (EvictionsRetry: 20 tries, 500 ms). */
+  conflictRetry?: { tries: number; delayMs: number };
+  /** The longest the "hang" fault holds a request (default 120 s). */
+  hangMs?: number;
+}
+
+export interface Store {
+  namespace: Namespace;
+  pods: Map<string, Pod>;
+  pdbs: Map<string, PodDisruptionBudget>;
+  replicaSets: Map<string, ReplicaSet>;
+}
+
+/** An in-memory Kubernetes API: namespaces, pods, PodDisruptionBudgets and ReplicaSets. */
+export class SandboxCluster {
+  readonly options: Required<Omit<SandboxOptions, "tokens">> & { tokens: SandboxToken[] };
+  readonly namespaces = new Map<string, Store>();
+  readonly timers: Timers = { podReadyAt: new Map(), podGoneAt: new Map(), namespaceCleanupAt: new Map() };
+  private resourceVersion = 100;
+
+  constructor(options: SandboxOptions) {
+    this.options = {
+      clock: Date.now,
+      random: Math.random,
+      controllers: true,
+      podStartupMs: 4000,
+      terminationCapSeconds: 2,
+      namespaceCleanupMs: 5000,
+      conflictRetry: { tries: 20, delayMs: 500 },
+      hangMs: 120_000,
+      ...options,
+    };
+  }
+
+  now(): number {
+    return this.options.clock();
+  }
+  timestamp(ms = this.now()): string {
+    return new Date(Math.floor(ms / 1000) * 1000).toISOString().replace(".000Z", "Z");
+  }
+  nextResourceVersion(): string {
+    this.resourceVersion += 1;
+    return String(this.resourceVersion);
+  }
+
+  /** Brings time-driven state up to date; called before every request. */
+  tick(): void {
+    if (this.options.controllers) reconcile(this);
+  }
+
+  private newMeta(body: { metadata?: Partial<ObjectMeta> }, namespace: string | undefined, resource: Resource): ObjectMeta {
+    const given = body.metadata ?? {};
+    let name = given.name ?? "";
+    if (name === "" && given.generateName) name = `${given.generateName}${randomSuffix(this.options.random)}`;
+    if (name === "") throw failure(422, "Invalid", `${resource.plural} "" is invalid: metadata.name: Required value: name or generateName is required`);
+    return {
+      name,
+      ...(namespace !== undefined ? { namespace } : {}),
+      ...(given.generateName ? { generateName: given.generateName } : {}),
+      uid: crypto.randomUUID(),
+      resourceVersion: this.nextResourceVersion(),
+      creationTimestamp: this.timestamp(),
+      ...(given.labels ? { labels: { ...given.labels } } : {}),
+      ...(given.annotations ? { annotations: { ...given.annotations } } : {}),
+      ...(given.ownerReferences ? { ownerReferences: clone(given.ownerReferences) } : {}),
+    };
+  }
+
+  // Namespaces
+
+  createNamespace(body: { metadata?: Partial<ObjectMeta> }): Namespace {
+    const name = body.metadata?.name ?? "";
+    if (this.namespaces.has(name)) throw alreadyExists(NAMESPACES, name);
+    const meta = this.newMeta(body, undefined, NAMESPACES);
+    meta.labels = { ...meta.labels, "kubernetes.io/metadata.name": meta.name };
+    const namespace: Namespace = { kind: "Namespace", apiVersion: "v1", metadata: meta, spec: { finalizers: ["kubernetes"] }, status: { phase: "Active" } };
+    this.namespaces.set(meta.name, { namespace, pods: new Map(), pdbs: new Map(), replicaSets: new Map() });
+    return clone(namespace);
+  }
+
+  store(namespace: string): Store {
+    const store = this.namespaces.get(namespace);
+    if (!store) throw notFound(NAMESPACES, namespace);
+    return store;
+  }
+
+  deleteNamespace(name: string): Namespace {
+    const store = this.store(name);
+    if (store.namespace.status.phase !== "Terminating") {
+      store.namespace.status.phase = "Terminating";
+      store.namespace.metadata.deletionTimestamp = this.timestamp();
+      store.namespace.metadata.resourceVersion = this.nextResourceVersion();
+      this.timers.namespaceCleanupAt.set(name, this.now() + this.options.namespaceCleanupMs);
+    }
+    return clone(store.namespace);
+  }
+
+  // Pods
+
+  createPod(namespace: string, body: Partial<Pod>): Pod {
+    const store = this.activeStore(namespace, PODS, body.metadata?.name ?? "");
+    const meta = this.newMeta(body, namespace, PODS);
+    if (store.pods.has(meta.name)) throw alreadyExists(PODS, meta.name);
+    const pod: Pod = {
+      kind: "Pod",
+      apiVersion: "v1",
+      metadata: meta,
+      spec: { terminationGracePeriodSeconds: 30, ...clone(body.spec ?? {}) },
+      status: { phase: "Pending", qosClass: "BestEffort", ...clone(body.status ?? {}) },
+    };
+    store.pods.set(meta.name, pod);
+    return clone(pod);
+  }
+
+  pod(namespace: string, name: string): Pod {
+    const pod = this.store(namespace).pods.get(name);
+    if (!pod) throw notFound(PODS, name);
+    return pod;
+  }
+
+  /** PATCH on a pod (metadata only) or on its status subresource. */
+  patchPod(namespace: string, name: string, patch: unknown, subresource: "status" | null): Pod {
+    const pod = this.pod(namespace, name);
+    const part = subresource === "status" ? "status" : "metadata";
+    const incoming = (patch as Record<string, unknown> | null)?.[part];
+    if (incoming === undefined) return clone(pod);
+    const next = mergePatch(pod[part], part === "metadata" ? pickLabelsAndAnnotations(incoming) : incoming) as never;
+    if (!deepEqual(next, pod[part])) {
+      pod[part] = next;
+      pod.metadata.resourceVersion = this.nextResourceVersion();
+    }
+    return clone(pod);
+  }
+
+  // PodDisruptionBudgets
+
+  createPdb(namespace: string, body: Partial<PodDisruptionBudget>): PodDisruptionBudget {
+    const store = this.activeStore(namespace, PDBS, body.metadata?.name ?? "");
+    const meta = this.newMeta(body, namespace, PDBS);
+    if (store.pdbs.has(meta.name)) throw alreadyExists(PDBS, meta.name);
+    if (body.spec?.minAvailable !== undefined && body.spec?.maxUnavailable !== undefined) {
+      throw failure(422, "Invalid", `PodDisruptionBudget.policy "${meta.name}" is invalid: spec: Invalid value: minAvailable and maxUnavailable cannot be both set`);
+    }
+    meta.generation = 1;
+    const pdb: PodDisruptionBudget = {
+      kind: "PodDisruptionBudget",
+      apiVersion: "policy/v1",
+      metadata: meta,
+      spec: clone(body.spec ?? {}),
+      status: { disruptionsAllowed: 0, currentHealthy: 0, desiredHealthy: 0, expectedPods: 0 },
+    };
+    store.pdbs.set(meta.name, pdb);
+    return clone(pdb);
+  }
+
+  pdb(namespace: string, name: string): PodDisruptionBudget {
+    const pdb = this.store(namespace).pdbs.get(name);
+    if (!pdb) throw notFound(PDBS, name);
+    return pdb;
+  }
+
+  /** PATCH on a budget's spec (bumping its generation) or on its status subresource. */
+  patchPdb(namespace: string, name: string, patch: unknown, subresource: "status" | null): PodDisruptionBudget {
+    const pdb = this.pdb(namespace, name);
+    const part = subresource === "status" ? "status" : "spec";
+    const incoming = (patch as Record<string, unknown> | null)?.[part];
+    if (incoming === undefined) return clone(pdb);
+    const next = mergePatch(pdb[part], incoming) as never;
+    if (!deepEqual(next, pdb[part])) {
+      pdb[part] = next;
+      if (part === "spec") pdb.metadata.generation = (pdb.metadata.generation ?? 1) + 1;
+      pdb.metadata.resourceVersion = this.nextResourceVersion();
+    }
+    return clone(pdb);
+  }
+
+  deletePdb(namespace: string, name: string): PodDisruptionBudget {
+    const pdb = this.pdb(namespace, name);
+    this.store(namespace).pdbs.delete(name);
+    return clone(pdb);
+  }
+
+  // ReplicaSets
+
+  createReplicaSet(namespace: string, body: Partial<ReplicaSet>): ReplicaSet {
+    const store = this.activeStore(namespace, REPLICASETS, body.metadata?.name ?? "");
+    const meta = this.newMeta(body, namespace, REPLICASETS);
+    if (store.replicaSets.has(meta.name)) throw alreadyExists(REPLICASETS, meta.name);
+    if (!body.spec?.selector || !body.spec.template) throw badRequest("spec.selector and spec.template are required");
+    const rs: ReplicaSet = {
+      kind: "ReplicaSet",
+      apiVersion: "apps/v1",
+      metadata: { ...meta, generation: 1 },
+      spec: { replicas: body.spec.replicas ?? 1, selector: clone(body.spec.selector), template: clone(body.spec.template) },
+      status: { replicas: 0, readyReplicas: 0 },
+    };
+    store.replicaSets.set(meta.name, rs);
+    return clone(rs);
+  }
+
+  replicaSet(namespace: string, name: string): ReplicaSet {
+    const rs = this.store(namespace).replicaSets.get(name);
+    if (!rs) throw notFound(REPLICASETS, name);
+    return rs;
+  }
+
+  /** Creation is refused in a namespace that is being deleted (NamespaceLifecycle admission). */
+  activeStore(namespace: string, resource: Resource, name: string): Store {
+    const store = this.store(namespace);
+    if (store.namespace.status.phase === "Terminating") throw namespaceTerminating(resource, name, namespace);
+    return store;
+  }
+}
+
+export function namespaceTerminating(resource: Resource, name: string, namespace: string): ApiError {
+  const qualifiedName = resource.group === "" ? resource.plural : `${resource.plural}.${resource.group}`;
+  return failure(403, "Forbidden", `${qualifiedName} "${name}" is forbidden: unable to create new content in namespace ${namespace} because it is being terminated`, {
+    name,
+    kind: resource.plural,
+    causes: [{ reason: "NamespaceTerminating", message: `namespace ${namespace} is being terminated`, field: "metadata.namespace" }],
+  });
+}
+
+function pickLabelsAndAnnotations(metadata: unknown): Record<string, unknown> {
+  const m = (metadata ?? {}) as Record<string, unknown>;
+  return { ...(m.labels !== undefined ? { labels: m.labels } : {}), ...(m.annotations !== undefined ? { annotations: m.annotations } : {}) };
+}
+
+function randomSuffix(random: () => number): string {
+  const alphabet = "bcdfghjklmnpqrstvwxz2456789";
+  let out = "";
+  for (let i = 0; i < 5; i++) out += alphabet[Math.floor(random() * alphabet.length)];
+  return out;
+}

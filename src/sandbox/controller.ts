@@ -1,0 +1,150 @@
+import type { SandboxCluster, Store } from "./cluster.js";
+import { deletePod } from "./delete-pod.js";
+import { deepEqual, isReady, selectorMatches, type Pod, type PodDisruptionBudget } from "./objects.js";
+
+/** When time-driven changes are due, keyed "namespace/name" (pods) or by namespace. */
+export interface Timers {
+  podReadyAt: Map<string, number>;
+  podGoneAt: Map<string, number>;
+  namespaceCleanupAt: Map<string, number>;
+}
+
+/** The disruption controller forgets a disrupted pod the API never deleted after this long (k/k DeletionTimeout). */
+const DELETION_TIMEOUT_MS = 2 * 60 * 1000;
+
+/**
+ * One pass of the controllers a real cluster runs: namespace cleanup, the kubelet
+ * (start-up and graceful termination), the ReplicaSet controller and the disruption
+ * controller. The sandbox runs it lazily before each request, so it works the same
+ * in a Worker, where nothing runs between requests.
+ */
+export function reconcile(cluster: SandboxCluster): void {
+  const now = cluster.now();
+  for (const [name, at] of cluster.timers.namespaceCleanupAt) {
+    if (now >= at) cleanUpNamespace(cluster, name);
+  }
+  for (const store of cluster.namespaces.values()) {
+    runKubelet(cluster, store, now);
+    for (const rs of store.replicaSets.values()) scaleReplicaSet(cluster, store, rs.metadata.name, now);
+    for (const pdb of store.pdbs.values()) syncBudget(cluster, store, pdb, now);
+  }
+}
+
+function cleanUpNamespace(cluster: SandboxCluster, name: string): void {
+  const store = cluster.namespaces.get(name);
+  if (!store) return;
+  store.replicaSets.clear();
+  store.pdbs.clear();
+  for (const pod of [...store.pods.values()]) {
+    if (!pod.metadata.deletionTimestamp) deletePod(cluster, name, pod.metadata.name, {});
+  }
+  if (store.pods.size === 0) {
+    cluster.namespaces.delete(name);
+    cluster.timers.namespaceCleanupAt.delete(name);
+  }
+}
+
+function runKubelet(cluster: SandboxCluster, store: Store, now: number): void {
+  const ns = store.namespace.metadata.name;
+  for (const pod of [...store.pods.values()]) {
+    const key = `${ns}/${pod.metadata.name}`;
+    const goneAt = cluster.timers.podGoneAt.get(key);
+    if (goneAt !== undefined && now >= goneAt) {
+      store.pods.delete(pod.metadata.name);
+      cluster.timers.podGoneAt.delete(key);
+      cluster.timers.podReadyAt.delete(key);
+      continue;
+    }
+    const readyAt = cluster.timers.podReadyAt.get(key);
+    if (readyAt !== undefined && now >= readyAt && !pod.metadata.deletionTimestamp) {
+      const at = cluster.timestamp(readyAt);
+      pod.status = {
+        ...pod.status,
+        phase: "Running",
+        conditions: ["Initialized", "Ready", "ContainersReady", "PodScheduled"].map((type) => ({
+          type,
+          status: "True" as const,
+          lastProbeTime: null,
+          lastTransitionTime: at,
+        })),
+        startTime: at,
+      };
+      pod.metadata.resourceVersion = cluster.nextResourceVersion();
+      cluster.timers.podReadyAt.delete(key);
+    }
+  }
+}
+
+function scaleReplicaSet(cluster: SandboxCluster, store: Store, name: string, now: number): void {
+  const rs = store.replicaSets.get(name)!;
+  const owned = [...store.pods.values()].filter((p) => p.metadata.ownerReferences?.some((o) => o.uid === rs.metadata.uid));
+  const active = owned.filter((p) => !p.metadata.deletionTimestamp);
+  const ns = store.namespace.metadata.name;
+  for (let i = active.length; i < rs.spec.replicas; i++) {
+    const pod = cluster.createPod(ns, {
+      metadata: {
+        generateName: `${rs.metadata.name}-`,
+        labels: { ...rs.spec.template.metadata?.labels },
+        ...(rs.spec.template.metadata?.annotations ? { annotations: { ...rs.spec.template.metadata.annotations } } : {}),
+        ownerReferences: [{ apiVersion: "apps/v1", kind: "ReplicaSet", name: rs.metadata.name, uid: rs.metadata.uid, controller: true }],
+      } as Pod["metadata"],
+      spec: { nodeName: "sandbox-node", ...rs.spec.template.spec },
+    });
+    cluster.timers.podReadyAt.set(`${ns}/${pod.metadata.name}`, now + cluster.options.podStartupMs);
+    active.push(pod);
+  }
+  const status = { replicas: active.length, readyReplicas: active.filter(isReady).length };
+  if (!deepEqual(status, rs.status)) rs.status = status;
+}
+
+/** The disruption controller's arithmetic (k/k pkg/controller/disruption). */
+export function syncBudget(cluster: SandboxCluster, store: Store, pdb: PodDisruptionBudget, now: number): void {
+  const pods = [...store.pods.values()].filter((p) => selectorMatches(pdb.spec.selector, p.metadata.labels));
+  const disruptedPods: Record<string, string> = {};
+  for (const [name, at] of Object.entries(pdb.status.disruptedPods ?? {})) {
+    const pod = store.pods.get(name);
+    if (pod && !pod.metadata.deletionTimestamp && Date.parse(at) + DELETION_TIMEOUT_MS > now) disruptedPods[name] = at;
+  }
+  const expectedPods = pods.filter((p) => !p.metadata.deletionTimestamp).length;
+  const currentHealthy = pods.filter((p) => !p.metadata.deletionTimestamp && isReady(p) && !(p.metadata.name in disruptedPods)).length;
+  const desiredHealthy = desired(pdb, expectedPods);
+  const disruptionsAllowed = Math.max(0, currentHealthy - desiredHealthy);
+  const allowed = disruptionsAllowed > 0;
+  const previous = pdb.status.conditions?.find((c) => c.type === "DisruptionAllowed");
+  const generation = pdb.metadata.generation ?? 1;
+  const condition = {
+    type: "DisruptionAllowed",
+    status: allowed ? "True" : "False",
+    observedGeneration: generation,
+    lastTransitionTime: previous && previous.status === (allowed ? "True" : "False") ? previous.lastTransitionTime : cluster.timestamp(now),
+    reason: allowed ? "SufficientPods" : "InsufficientPods",
+    message: "",
+  };
+  const status: PodDisruptionBudget["status"] = {
+    observedGeneration: generation,
+    ...(Object.keys(disruptedPods).length > 0 ? { disruptedPods } : {}),
+    disruptionsAllowed,
+    currentHealthy,
+    desiredHealthy,
+    expectedPods,
+    conditions: [condition],
+  };
+  if (!deepEqual(status, pdb.status)) {
+    pdb.status = status;
+    pdb.metadata.resourceVersion = cluster.nextResourceVersion();
+  }
+}
+
+function desired(pdb: PodDisruptionBudget, expected: number): number {
+  const { minAvailable, maxUnavailable } = pdb.spec;
+  if (minAvailable !== undefined) return scaled(minAvailable, expected);
+  if (maxUnavailable !== undefined) return Math.max(0, expected - scaled(maxUnavailable, expected));
+  return expected;
+}
+
+/** An int-or-percent scaled against `total`, rounding up as the controller does. */
+function scaled(value: number | string, total: number): number {
+  if (typeof value === "number") return value;
+  const match = /^(\d+)%$/.exec(value);
+  return match ? Math.ceil((Number(match[1]) * total) / 100) : 0;
+}
