@@ -42,7 +42,7 @@ export function classify(reply: UpstreamReply, dryRun: boolean): Classification 
   const upstream: UpstreamSummary = {
     status: reply.status,
     reason: typeof status?.reason === "string" && status.reason !== "" ? status.reason : null,
-    message: typeof status?.message === "string" ? status.message : plainText(reply.body),
+    message: status !== null ? (typeof status.message === "string" ? status.message : null) : plainText(reply.body),
     causes,
   };
   const upstreamRetryAfterSeconds = retryAfterFrom(reply.retryAfter, status);

@@ -33,7 +33,7 @@ export class ApiError extends Error {
     readonly status: Status | { text: string; code: number },
     readonly headers: Record<string, string> = {},
   ) {
-    super("message" in status ? (status.message ?? "") : status.text);
+    super("text" in status ? status.text : (status.message ?? ""));
   }
   get code(): number {
     return this.status.code;

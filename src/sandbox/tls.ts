@@ -55,7 +55,7 @@ function certificate(o: {
   subject: string;
   issuer: forge.pki.Certificate | null;
   publicKey: forge.pki.PublicKey;
-  signer: forge.pki.PrivateKey;
+  signer: forge.pki.rsa.PrivateKey;
   extensions: object[];
 }): forge.pki.Certificate {
   const cert = forge.pki.createCertificate();
@@ -67,6 +67,6 @@ function certificate(o: {
   cert.setSubject(subject);
   cert.setIssuer(o.issuer ? o.issuer.subject.attributes : subject);
   cert.setExtensions(o.extensions);
-  cert.sign(o.signer, forge.md.sha256.create());
+  cert.sign(o.signer as forge.pki.rsa.PrivateKey, forge.md.sha256.create());
   return cert;
 }

@@ -1,0 +1,65 @@
+import { CoreV1Api, type KubeConfig, type V1Eviction } from "@kubernetes/client-node";
+import type { UpstreamReply } from "../eviction/upstream.js";
+import { failureFrom } from "./network-errors.js";
+import { MAX_UPSTREAM_BODY_BYTES, type EvictionTransport } from "./transport.js";
+
+interface ResponseLike {
+  httpStatusCode: number;
+  headers: Record<string, string>;
+  body: { text(): Promise<string>; binary(): Promise<Buffer> };
+}
+
+/**
+ * The Node transport: @kubernetes/client-node, so every way a kubeconfig can
+ * authenticate (tokens, client certificates, exec plugins, private CAs) works.
+ * A middleware captures the raw answer before client-node parses it, so the gateway
+ * classifies exactly what the API server said (client-node would read a 201 Status
+ * as an Eviction, and accepts bodies that are not Kubernetes objects at all).
+ */
+export function createClientNodeTransport(kubeConfig: KubeConfig): EvictionTransport {
+  const api = kubeConfig.makeApiClient(CoreV1Api);
+  return {
+    async evict(eviction, signal): Promise<UpstreamReply> {
+      let captured: UpstreamReply | null = null;
+      // The object-parameter API runs "observable" middleware: each hook returns something with toPromise().
+      const options = {
+        middleware: [
+          {
+            pre: <T extends { setSignal(s: AbortSignal): void }>(context: T) => {
+              context.setSignal(signal);
+              return { toPromise: () => Promise.resolve(context) };
+            },
+            post: (response: ResponseLike) => ({
+              toPromise: async () => {
+                const text = await response.body.text();
+                captured =
+                  Buffer.byteLength(text) > MAX_UPSTREAM_BODY_BYTES
+                    ? { kind: "failure", failure: "too-large", detail: `answer larger than ${MAX_UPSTREAM_BODY_BYTES} bytes (HTTP ${response.httpStatusCode})` }
+                    : {
+                        kind: "reply",
+                        status: response.httpStatusCode,
+                        retryAfter: response.headers["retry-after"] ?? null,
+                        contentType: response.headers["content-type"] ?? null,
+                        body: text,
+                      };
+                response.body = { text: async () => text, binary: async () => Buffer.from(text) };
+                return response;
+              },
+            }),
+          },
+        ],
+        middlewareMergeStrategy: "append" as const,
+      };
+      try {
+        await api.createNamespacedPodEvictionWithHttpInfo(
+          { name: eviction.metadata.name, namespace: eviction.metadata.namespace, body: eviction as V1Eviction },
+          options as never,
+        );
+      } catch (error) {
+        // Non-2xx answers throw ApiException after the middleware has captured them; anything else failed on the way.
+        if (!captured) return failureFrom(error, signal);
+      }
+      return captured ?? { kind: "failure", failure: "network", detail: "no answer captured" };
+    },
+  };
+}

@@ -1,0 +1,49 @@
+import type { UpstreamReply } from "../eviction/upstream.js";
+
+const TLS_CODES = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|TLS|SSL|ALTNAME|HANDSHAKE/i;
+
+/** Turns whatever a client library threw into one transport failure, keeping only a short, secret-free line. */
+export function failureFrom(error: unknown, signal: AbortSignal): Extract<UpstreamReply, { kind: "failure" }> {
+  if (signal.aborted) return { kind: "failure", failure: "timeout", detail: "no answer before the upstream timeout" };
+  const codes: string[] = [];
+  const messages: string[] = [];
+  for (let e: unknown = error, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === "string") codes.push(code);
+    if (e instanceof Error) messages.push(e.message);
+  }
+  const code = codes[0] ?? "";
+  const text = `${codes.join(" ")} ${messages.join(" ")}`;
+  if (/ECONNREFUSED/.test(text)) return { kind: "failure", failure: "refused", detail: "connection refused" };
+  if (TLS_CODES.test(code) || /certificate|TLS|SSL/i.test(messages.join(" "))) {
+    return { kind: "failure", failure: "tls", detail: `TLS failure${code ? ` (${code})` : ""}` };
+  }
+  if (/ETIMEDOUT|ESOCKETTIMEDOUT/.test(text)) return { kind: "failure", failure: "timeout", detail: "connection timed out" };
+  const short = (codes[0] ?? messages.at(-1) ?? "network error").replace(/\s+/g, " ").slice(0, 120);
+  return { kind: "failure", failure: "network", detail: short };
+}
+
+/** Reads a body up to `max` bytes; a larger one is a failure, not a partial answer. */
+export async function readCapped(body: ReadableStream<Uint8Array> | null, max: number): Promise<string | null> {
+  if (!body) return "";
+  const reader = body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > max) {
+      await reader.cancel().catch(() => {});
+      return null;
+    }
+    chunks.push(value);
+  }
+  const all = new Uint8Array(size);
+  let offset = 0;
+  for (const c of chunks) {
+    all.set(c, offset);
+    offset += c.byteLength;
+  }
+  return new TextDecoder().decode(all);
+}

@@ -1,0 +1,154 @@
+import { z } from "zod";
+import { clusterName } from "../eviction/names.js";
+
+/**
+ * The gateway's configuration: one schema, validated at start. Secrets never appear
+ * inline, only as references to where they are kept.
+ */
+
+export const SecretRef = z
+  .union([
+    z.strictObject({ env: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/).meta({ description: "An environment variable (Node)." }) }),
+    z.strictObject({ file: z.string().min(1).meta({ description: "A file whose contents, trimmed, are the secret (Node)." }) }),
+    z.strictObject({ binding: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/).meta({ description: "A Workers secret or var binding (`wrangler secret put NAME`)." }) }),
+  ])
+  .meta({ id: "SecretRef", description: "Where a secret is kept; the secret itself is never written in the config." });
+export type SecretRef = z.infer<typeof SecretRef>;
+
+const timeoutMs = z.number().int().min(100).max(300_000).optional().meta({ description: "Upstream timeout for this cluster, overriding eviction.upstreamTimeoutMs." });
+const common = {
+  name: clusterName,
+  description: z.string().max(200).optional(),
+  timeoutMs,
+};
+
+export const ClusterConfig = z
+  .discriminatedUnion("type", [
+    z.strictObject({
+      ...common,
+      type: z.literal("kubeconfig"),
+      path: z.string().min(1).optional().meta({ description: "A kubeconfig file; default $KUBECONFIG, then ~/.kube/config. Node only." }),
+      context: z.string().min(1).optional().meta({ description: "The context to use; default the file's current-context." }),
+    }),
+    z.strictObject({
+      ...common,
+      type: z.literal("in-cluster").meta({ description: "The pod's service account (KUBERNETES_SERVICE_HOST, the mounted token and CA). Node only." }),
+    }),
+    z.strictObject({
+      ...common,
+      type: z.literal("token"),
+      server: z.url({ protocol: /^https?$/ }).meta({ description: "The API server's URL, e.g. https://10.0.0.1:6443." }),
+      token: SecretRef.meta({ description: "A bearer token, e.g. a ServiceAccount token." }),
+      caFile: z.string().min(1).optional().meta({ description: "PEM file of a private CA to trust (Node only; Workers need a publicly trusted certificate)." }),
+      caData: z.string().min(1).optional().meta({ description: "Base64 PEM of a private CA to trust (Node only)." }),
+    }),
+    z.strictObject({
+      ...common,
+      type: z.literal("sandbox").meta({ description: "The built-in simulated cluster, seeded with the demo namespace." }),
+      podStartupMs: z.number().int().min(0).max(600_000).optional(),
+    }),
+  ])
+  .meta({ id: "ClusterConfig" });
+export type ClusterConfig = z.infer<typeof ClusterConfig>;
+
+const glob = z.string().min(1).max(253).regex(/^[a-z0-9.*?-]+$/, "may hold a-z, 0-9, '.', '-' and the wildcards * and ?");
+
+export const Scope = z
+  .strictObject({
+    clusters: z.array(glob).min(1).default(["*"]),
+    namespaces: z.array(glob).min(1).default(["*"]),
+    actions: z
+      .array(z.enum(["evict", "dry-run"]))
+      .min(1)
+      .default(["evict", "dry-run"])
+      .meta({ description: "evict allows real and dry-run evictions; dry-run allows only dry runs." }),
+  })
+  .meta({ id: "Scope" });
+export type Scope = z.infer<typeof Scope>;
+
+export const ApiKeyConfig = z
+  .strictObject({
+    id: z.string().regex(/^[a-z0-9]{8}$/, "must be the 8 characters between egw_ and the second _ of the key"),
+    hash: z.string().regex(/^sha256:[0-9a-f]{64}$/, "must be sha256:<64 hex digits>, as `npm run keygen` prints"),
+    description: z.string().max(200).optional(),
+    scopes: z.array(Scope).min(1),
+  })
+  .meta({ id: "ApiKeyConfig" });
+export type ApiKeyConfig = z.infer<typeof ApiKeyConfig>;
+
+export const RateLimitPolicy = z
+  .strictObject({
+    name: z.string().regex(/^[a-z0-9-]{1,32}$/),
+    key: z.enum(["api-key", "cluster", "namespace"]).meta({ description: "What the limit is counted per: the caller's key, the cluster, or the cluster and namespace." }),
+    requests: z.number().int().min(1).meta({ description: "How many requests…" }),
+    perSeconds: z.number().int().min(1).max(86_400).meta({ description: "…per this many seconds (the sustained rate)." }),
+    burst: z.number().int().min(1).optional().meta({ description: "How many may arrive at once; default `requests`." }),
+  })
+  .meta({ id: "RateLimitPolicy", description: "A GCRA limit: a rate plus a burst." });
+export type RateLimitPolicy = z.infer<typeof RateLimitPolicy>;
+
+export const EvictionSettings = z
+  .strictObject({
+    upstreamTimeoutMs: z.number().int().min(100).max(300_000).default(10_000),
+    maxBodyBytes: z.number().int().min(256).max(1_048_576).default(16_384),
+    backoff: z
+      .strictObject({
+        initialSeconds: z.number().min(1).default(5),
+        factor: z.number().min(1).default(2),
+        maxSeconds: z.number().min(1).default(120),
+        jitter: z.number().min(0).max(0.5).default(0.2),
+      })
+      .prefault({}),
+    stuck: z
+      .strictObject({
+        afterBlocks: z.number().int().min(1).default(5),
+        afterSeconds: z.number().int().min(0).default(600),
+        forgetAfterSeconds: z.number().int().min(1).default(1800),
+      })
+      .prefault({}),
+  })
+  .meta({ id: "EvictionSettings" });
+
+export const GatewayConfig = z
+  .strictObject({
+    $schema: z.string().optional(),
+    clusters: z.array(ClusterConfig).min(1),
+    apiKeys: z.array(ApiKeyConfig).default([]),
+    rateLimits: z.array(RateLimitPolicy).default([]),
+    eviction: EvictionSettings.prefault({}),
+  })
+  .superRefine((config, ctx) => {
+    unique(config.clusters.map((c) => c.name), ["clusters"], "cluster name", ctx);
+    unique(config.apiKeys.map((k) => k.id), ["apiKeys"], "API key id", ctx);
+    unique(config.rateLimits.map((p) => p.name), ["rateLimits"], "rate limit name", ctx);
+    config.clusters.forEach((c, i) => {
+      if (c.type === "token" && c.caFile && c.caData) ctx.addIssue({ code: "custom", path: ["clusters", i, "caData"], message: "give caFile or caData, not both" });
+    });
+  })
+  .meta({ id: "GatewayConfig", title: "Eviction gateway configuration" });
+export type GatewayConfig = z.infer<typeof GatewayConfig>;
+export type GatewayConfigInput = z.input<typeof GatewayConfig>;
+
+function unique(values: string[], path: (string | number)[], what: string, ctx: z.RefinementCtx) {
+  const seen = new Set<string>();
+  values.forEach((v, i) => {
+    if (seen.has(v)) ctx.addIssue({ code: "custom", path: [...path, i], message: `duplicate ${what} "${v}"` });
+    seen.add(v);
+  });
+}
+
+export class ConfigError extends Error {
+  override name = "ConfigError";
+}
+
+/** Validates a config, or throws a ConfigError that names each bad field. */
+export function parseConfig(input: unknown, source = "config"): GatewayConfig {
+  const result = GatewayConfig.safeParse(input);
+  if (result.success) return result.data;
+  const lines = result.error.issues.slice(0, 10).map((issue) => `  ${formatPath(issue.path) || "(top level)"}: ${issue.message}`);
+  throw new ConfigError(`invalid ${source}:\n${lines.join("\n")}`);
+}
+
+export function formatPath(path: PropertyKey[]): string {
+  return path.map((p, i) => (typeof p === "number" ? `[${p}]` : i === 0 ? String(p) : `.${String(p)}`)).join("");
+}

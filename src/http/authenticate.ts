@@ -1,0 +1,24 @@
+import type { MiddlewareHandler } from "hono";
+import type { GatewayEnv } from "./context.js";
+import { gatewayResult, respond } from "./respond.js";
+
+const MESSAGES = {
+  missing: "Send an API key as Authorization: Bearer <key>.",
+  malformed: "The Authorization header does not hold an API key of this gateway (Bearer egw_…).",
+  unknown: "The API key is not valid.",
+};
+
+/** Bearer API keys, checked before anything else is looked at. */
+export const authenticate: MiddlewareHandler<GatewayEnv> = async (c, next) => {
+  const auth = await c.get("deps").keys.verify(c.req.header("authorization"));
+  if (!auth.ok) {
+    const params = c.req.param() as Record<string, string | undefined>;
+    const target = { cluster: params.cluster ?? "", namespace: params.namespace ?? "", pod: params.pod ?? "" };
+    c.set("decision", { outcome: "unauthorized", status: 401, dryRun: false });
+    return respond(c, gatewayResult(c.get("requestId"), target, "unauthorized", { message: MESSAGES[auth.reason] }), 401, {
+      headers: { "WWW-Authenticate": 'Bearer realm="eviction-gateway"' },
+    });
+  }
+  c.set("caller", auth.caller);
+  await next();
+};

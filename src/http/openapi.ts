@@ -1,0 +1,112 @@
+import { z } from "zod";
+import { GatewayConfig } from "../config/schema.js";
+import { clusterName, namespaceName, podName } from "../eviction/names.js";
+import { HTTP_STATUS, Outcome, TITLES } from "../eviction/outcome.js";
+import { EvictionRequest } from "../eviction/request.js";
+import { Attempts, DisruptionBudget, EvictionResult, Problem, UpstreamSummary } from "../eviction/result.js";
+import { ClusterInfo, ClusterList } from "./clusters-route.js";
+
+/**
+ * Builds openapi/openapi.json from the same zod schemas that validate the wire.
+ * Only `npm run openapi` and the drift test import this: the app serves the generated
+ * file, so the generator stays out of the Worker bundle.
+ */
+export function buildOpenApi(version: string): Record<string, unknown> {
+  const registry = z.registry<{ id: string }>();
+  for (const schema of [Outcome, UpstreamSummary, DisruptionBudget, Attempts, EvictionRequest, EvictionResult, Problem, ClusterInfo, ClusterList]) {
+    registry.add(schema, { id: z.globalRegistry.get(schema)!.id! });
+  }
+  const generated = z.toJSONSchema(registry, { target: "draft-2020-12", uri: (id) => `#/components/schemas/${id}` }) as { schemas: Record<string, unknown> };
+  const schemas = Object.fromEntries(Object.entries(generated.schemas).map(([id, schema]) => [id, strip(schema)]));
+  const inline = (schema: z.ZodType) => strip(z.toJSONSchema(schema, { target: "draft-2020-12" }));
+  const ref = (id: string) => ({ $ref: `#/components/schemas/${id}` });
+  const header = (description: string) => ({ description, schema: { type: "string" } });
+  const retryHeaders = {
+    "Retry-After": header("Seconds to wait before retrying; sent with every retryable answer."),
+    "RateLimit-Policy": header("The gateway's rate-limit policies (draft-ietf-httpapi-ratelimit-headers-11)."),
+    RateLimit: header("What is left of each policy (draft-ietf-httpapi-ratelimit-headers-11)."),
+  };
+
+  const errorStatuses = new Map<number, Outcome[]>();
+  for (const outcome of Outcome.options) {
+    const status = HTTP_STATUS[outcome];
+    if (status >= 400) errorStatuses.set(status, [...(errorStatuses.get(status) ?? []), outcome]);
+  }
+  errorStatuses.set(413, ["invalid"]);
+  errorStatuses.set(415, ["invalid"]);
+  errorStatuses.set(504, ["unavailable"]);
+  const problemResponses = Object.fromEntries(
+    [...errorStatuses.entries()]
+      .sort(([a], [b]) => a - b)
+      .map(([status, outcomes]) => [
+        String(status),
+        {
+          description: outcomes.map((o) => `${o}: ${TITLES[o]}`).join("; "),
+          headers: retryHeaders,
+          content: { "application/problem+json": { schema: ref("Problem") } },
+        },
+      ]),
+  );
+
+  const pathParam = (name: string, schema: z.ZodType, description: string) => ({ name, in: "path", required: true, description, schema: inline(schema) });
+  const unauthorized = { description: "No or bad API key.", content: { "application/problem+json": { schema: ref("Problem") } } };
+
+  return {
+    openapi: "3.1.0",
+    info: {
+      title: "Eviction gateway",
+      version,
+      description: "Evict Kubernetes pods safely through one authenticated endpoint: PodDisruptionBudgets respected, every answer normalised into one outcome with a retry hint.",
+    },
+    components: {
+      securitySchemes: { apiKey: { type: "http", scheme: "bearer", description: "An API key from `npm run keygen`: egw_<id>_<secret>." } },
+      schemas,
+    },
+    security: [{ apiKey: [] }],
+    paths: {
+      "/v1/clusters/{cluster}/namespaces/{namespace}/pods/{pod}/eviction": {
+        post: {
+          operationId: "evictPod",
+          summary: "Evict one pod, respecting its PodDisruptionBudget",
+          parameters: [
+            pathParam("cluster", clusterName, "A cluster registered with the gateway."),
+            pathParam("namespace", namespaceName, "The pod's namespace."),
+            pathParam("pod", podName, "The pod's name."),
+          ],
+          requestBody: { required: false, content: { "application/json": { schema: ref("EvictionRequest") } } },
+          responses: {
+            "200": { description: "evicted, or would-evict for a dry run.", headers: retryHeaders, content: { "application/json": { schema: ref("EvictionResult") } } },
+            ...problemResponses,
+          },
+        },
+      },
+      "/v1/clusters": {
+        get: {
+          operationId: "listClusters",
+          summary: "The clusters this API key's scopes cover (no credentials)",
+          responses: { "200": { description: "The clusters.", content: { "application/json": { schema: ref("ClusterList") } } }, "401": unauthorized },
+        },
+      },
+      "/healthz": { get: { operationId: "health", security: [], summary: "Liveness", responses: { "200": { description: "The process answers." } } } },
+      "/readyz": {
+        get: {
+          operationId: "ready",
+          security: [],
+          summary: "Readiness: config loaded, clusters registered, not draining",
+          responses: { "200": { description: "Ready." }, "503": { description: "Starting or draining." } },
+        },
+      },
+      "/openapi.json": { get: { operationId: "openapi", security: [], summary: "This document", responses: { "200": { description: "OpenAPI 3.1." } } } },
+    },
+  };
+}
+
+/** The config file's JSON Schema, for editors (written to openapi/config.schema.json). */
+export function buildConfigSchema(): Record<string, unknown> {
+  return { ...(z.toJSONSchema(GatewayConfig, { target: "draft-2020-12", io: "input" }) as Record<string, unknown>), title: "Eviction gateway configuration" };
+}
+
+function strip(schema: unknown): Record<string, unknown> {
+  const { $schema: _schema, $id: _id, ...rest } = schema as Record<string, unknown>;
+  return rest;
+}

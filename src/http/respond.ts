@@ -1,0 +1,64 @@
+import type { Context } from "hono";
+import { HTTP_STATUS, RETRYABLE, TITLES, type Outcome } from "../eviction/outcome.js";
+import type { EvictionResult, Problem } from "../eviction/result.js";
+import { describe } from "../eviction/message.js";
+
+export interface Target {
+  cluster: string;
+  namespace: string;
+  pod: string;
+}
+
+/** A result decided by the gateway itself, before or without the cluster. */
+export function gatewayResult(
+  requestId: string,
+  target: Target,
+  outcome: Outcome,
+  options: { dryRun?: boolean; message?: string; retryAfterSeconds?: number } = {},
+): EvictionResult {
+  const retryAfterSeconds = RETRYABLE.has(outcome) ? (options.retryAfterSeconds ?? 1) : null;
+  return {
+    requestId,
+    cluster: printable(target.cluster),
+    namespace: printable(target.namespace),
+    pod: printable(target.pod),
+    dryRun: options.dryRun ?? false,
+    outcome,
+    retryable: RETRYABLE.has(outcome),
+    retryAfterSeconds,
+    message: options.message ?? describe({ outcome, ...target, retryAfterSeconds }),
+  };
+}
+
+/** Writes a result: JSON for success, RFC 9457 problem+json otherwise; Retry-After whenever it is retryable. */
+export function respond(
+  c: Context,
+  result: EvictionResult,
+  status: number = HTTP_STATUS[result.outcome],
+  extra: { headers?: Record<string, string>; errors?: Problem["errors"] } = {},
+): Response {
+  const headers: Record<string, string> = { ...extra.headers };
+  if (result.retryAfterSeconds !== null) headers["Retry-After"] = String(result.retryAfterSeconds);
+  if (status < 400) {
+    return new Response(JSON.stringify(result), { status, headers: { ...headers, "Content-Type": "application/json" } });
+  }
+  const problem: Problem = {
+    type: problemType(result.outcome),
+    title: TITLES[result.outcome],
+    status,
+    detail: result.message,
+    ...result,
+    ...(extra.errors ? { errors: extra.errors } : {}),
+  };
+  return new Response(JSON.stringify(problem), { status, headers: { ...headers, "Content-Type": "application/problem+json" } });
+}
+
+export function problemType(outcome: Outcome): string {
+  return `urn:eviction-gateway:problem:${outcome}`;
+}
+
+/** Path segments echo back what the caller sent, shortened: never an unbounded copy. */
+function printable(value: string): string {
+  return value.length > 253 ? `${value.slice(0, 253)}…` : value;
+}
+

@@ -1,0 +1,131 @@
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { pathToFileURL } from "node:url";
+import { getRequestListener } from "@hono/node-server";
+import openapi from "../openapi/openapi.json" with { type: "json" };
+import { createApp } from "./app.js";
+import { ApiKeyVerifier, entryFor, generateApiKey } from "./auth/api-keys.js";
+import { nodeClusters } from "./clusters/node-clusters.js";
+import { DEMO_KEY_SCOPES, embeddedConfig } from "./config/embedded.js";
+import { configPathFrom, loadConfigFile } from "./config/load-file.js";
+import { nodeSecretReader } from "./config/node-secrets.js";
+import { ConfigError, parseConfig, type GatewayConfig } from "./config/schema.js";
+import { consoleAuditSink, type AuditSink } from "./http/audit.js";
+import { MemoryBlockHistoryStore } from "./ratelimit/history-store.js";
+import { MemoryLimiterStore } from "./ratelimit/memory-store.js";
+
+export interface NodeGatewayOptions {
+  /** A validated config; when absent, the embedded default (sandbox cluster, demo key). */
+  config?: GatewayConfig;
+  host?: string;
+  port?: number;
+  env?: NodeJS.ProcessEnv;
+  audit?: AuditSink;
+}
+
+export interface NodeGateway {
+  url: string;
+  /** Set for the embedded default: the key to try it with. */
+  demoKey: string | null;
+  /** Stops taking requests (new ones get 503), lets in-flight ones finish, then closes. */
+  close(): Promise<void>;
+}
+
+/** Builds the Node deps (client-node transports, memory stores) and serves the app. */
+export async function startNodeGateway(options: NodeGatewayOptions = {}): Promise<NodeGateway> {
+  const env = options.env ?? process.env;
+  let config = options.config;
+  let demoKey: string | null = null;
+  if (!config) {
+    const given = env.GATEWAY_DEMO_KEY;
+    const demo = given ? { key: given, entry: await entryFor(given, DEMO_KEY_SCOPES, "demo key (GATEWAY_DEMO_KEY)") } : await generateApiKey(DEMO_KEY_SCOPES, "demo key");
+    demoKey = demo.key;
+    config = parseConfig(embeddedConfig(demo.entry), "embedded default");
+  }
+  const clusters = await nodeClusters(config.clusters, nodeSecretReader(env));
+  let draining = false;
+  const app = createApp({
+    config,
+    clusters,
+    keys: new ApiKeyVerifier(config.apiKeys),
+    limiter: new MemoryLimiterStore(),
+    history: new MemoryBlockHistoryStore(),
+    audit: options.audit ?? consoleAuditSink,
+    clock: Date.now,
+    random: Math.random,
+    openapi,
+    ready: () => !draining,
+  });
+
+  let inFlight = 0;
+  let drained: (() => void) | null = null;
+  const listener = getRequestListener(async (request) => {
+    if (draining && new URL(request.url).pathname !== "/healthz") {
+      return Response.json({ type: "about:blank", title: "Shutting down", status: 503, detail: "The gateway is shutting down; retry on another replica." }, {
+        status: 503,
+        headers: { "Content-Type": "application/problem+json", "Retry-After": "1", Connection: "close" },
+      });
+    }
+    inFlight++;
+    try {
+      return await app.fetch(request);
+    } finally {
+      if (--inFlight === 0) drained?.();
+    }
+  });
+  const server: Server = createServer(listener);
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(options.port ?? 8787, options.host ?? "127.0.0.1", () => resolve());
+  });
+  const { port, address } = server.address() as AddressInfo;
+  const host = address.includes(":") ? `[${address}]` : address;
+
+  return {
+    url: `http://${host}:${port}`,
+    demoKey,
+    async close() {
+      draining = true;
+      if (inFlight > 0) await new Promise<void>((resolve) => (drained = resolve));
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeIdleConnections();
+      });
+      await clusters.close();
+    },
+  };
+}
+
+async function main(): Promise<void> {
+  const env = process.env;
+  let config: GatewayConfig | undefined;
+  const path = configPathFrom(process.argv.slice(2), env);
+  if (path) config = loadConfigFile(path);
+  const gateway = await startNodeGateway({ ...(config ? { config } : {}), host: env.HOST ?? "127.0.0.1", port: Number(env.PORT ?? 8787) });
+  const log = (msg: string, extra: object = {}) => console.error(JSON.stringify({ level: "info", msg, ...extra }));
+  log("eviction gateway listening", { url: gateway.url, config: path ?? "embedded default (sandbox cluster, memory stores)" });
+  if (gateway.demoKey) {
+    const shown = env.GATEWAY_DEMO_KEY ? `${gateway.demoKey.slice(0, 13)}… (from GATEWAY_DEMO_KEY)` : gateway.demoKey;
+    console.log(`\nDemo API key: ${shown}\nTry:\n  curl -s -X POST -H "Authorization: Bearer ${env.GATEWAY_DEMO_KEY ? "$GATEWAY_DEMO_KEY" : gateway.demoKey}" ${gateway.url}/v1/clusters/sandbox/namespaces/demo/pods/web-1/eviction\n`);
+  }
+  let stopping = false;
+  for (const signal of ["SIGINT", "SIGTERM"] as const) {
+    process.on(signal, () => {
+      if (stopping) return;
+      stopping = true;
+      log("draining", { signal });
+      void gateway.close().then(() => process.exit(0));
+    });
+  }
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  main().catch((error: unknown) => {
+    if (error instanceof ConfigError) {
+      console.error(`eviction gateway: ${error.message}`);
+      process.exit(2);
+    }
+    console.error(JSON.stringify({ level: "fatal", msg: "start failed", error: error instanceof Error ? error.message : String(error) }));
+    process.exit(1);
+  });
+}
