@@ -1,3 +1,4 @@
+import { globMatch } from "../config/glob.js";
 import type { Scope } from "../config/schema.js";
 
 export type Action = "evict" | "dry-run";
@@ -15,28 +16,4 @@ export function allows(scopes: Scope[], cluster: string, namespace: string, acti
 /** Whether the caller's scopes could name this cluster at all: only such callers learn that a cluster is unknown. */
 export function couldName(scopes: Scope[], cluster: string): boolean {
   return scopes.some((s) => s.clusters.some((g) => globMatch(g, cluster)));
-}
-
-/** Shell-style globs: `*` any run of characters, `?` one character; everything else literal. */
-export function globMatch(glob: string, value: string): boolean {
-  let g = 0;
-  let v = 0;
-  let star = -1;
-  let mark = 0;
-  while (v < value.length) {
-    if (g < glob.length && (glob[g] === "?" || glob[g] === value[v])) {
-      g++;
-      v++;
-    } else if (g < glob.length && glob[g] === "*") {
-      star = g++;
-      mark = v;
-    } else if (star !== -1) {
-      g = star + 1;
-      v = ++mark;
-    } else {
-      return false;
-    }
-  }
-  while (g < glob.length && glob[g] === "*") g++;
-  return g === glob.length;
 }

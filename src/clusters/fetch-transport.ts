@@ -6,16 +6,18 @@ export interface FetchTransportOptions {
   server: string;
   token: string | null;
   /** The fetch to use: the global one, or an in-process app's (the Workers sandbox). */
-  fetch?: (request: Request) => Promise<Response>;
+  fetch?: (url: string, init: RequestInit) => Promise<Response>;
 }
 
 /** The Workers transport (and a plain-HTTP option on Node): fetch with a bearer token. */
 export function createFetchTransport(options: FetchTransportOptions): EvictionTransport {
-  const send = options.fetch ?? ((request: Request) => fetch(request));
+  // A plain (url, init) call: workerd reports an unhandled rejection when a Request object's body cannot be sent.
+  const send = options.fetch ?? ((url: string, init: RequestInit) => fetch(url, init));
   const base = options.server.replace(/\/+$/, "");
   return {
     async evict(eviction, signal): Promise<UpstreamReply> {
-      const request = new Request(`${base}${evictionPath(eviction.metadata.namespace, eviction.metadata.name)}`, {
+      const url = `${base}${evictionPath(eviction.metadata.namespace, eviction.metadata.name)}`;
+      const init: RequestInit = {
         method: "POST",
         headers: {
           accept: "application/json",
@@ -24,9 +26,9 @@ export function createFetchTransport(options: FetchTransportOptions): EvictionTr
         },
         body: JSON.stringify(eviction),
         signal,
-      });
+      };
       try {
-        const response = await send(request);
+        const response = await send(url, init);
         const body = await readCapped(response.body, MAX_UPSTREAM_BODY_BYTES);
         if (body === null) return { kind: "failure", failure: "too-large", detail: `answer larger than ${MAX_UPSTREAM_BODY_BYTES} bytes (HTTP ${response.status})` };
         return {

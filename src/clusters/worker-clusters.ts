@@ -41,7 +41,7 @@ export function workerClusters(configs: ClusterConfig[], secrets: SecretReader):
         });
         seedDemo(sandbox);
         const app = createSandboxApp(sandbox);
-        return { ...info, server: null, transport: createFetchTransport({ server: "http://sandbox.invalid", token, fetch: (r) => Promise.resolve(app.fetch(r)) }) };
+        return { ...info, server: null, transport: createFetchTransport({ server: "http://sandbox.invalid", token, fetch: async (url, init) => app.fetch(new Request(url, init)) }) };
       }
       default:
         throw new ConfigError(`invalid config:\n  ${where}: type "${config.type}" needs Node (@kubernetes/client-node); on Workers use type "token"`);

@@ -80,6 +80,7 @@ export const RateLimitPolicy = z
   .strictObject({
     name: z.string().regex(/^[a-z0-9-]{1,32}$/),
     key: z.enum(["api-key", "cluster", "namespace"]).meta({ description: "What the limit is counted per: the caller's key, the cluster, or the cluster and namespace." }),
+    clusters: z.array(glob).min(1).optional().meta({ description: "The clusters the policy applies to (globs); default all." }),
     requests: z.number().int().min(1).meta({ description: "How many requests…" }),
     perSeconds: z.number().int().min(1).max(86_400).meta({ description: "…per this many seconds (the sustained rate)." }),
     burst: z.number().int().min(1).optional().meta({ description: "How many may arrive at once; default `requests`." }),

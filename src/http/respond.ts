@@ -39,8 +39,9 @@ export function respond(
 ): Response {
   const headers: Record<string, string> = { ...extra.headers };
   if (result.retryAfterSeconds !== null) headers["Retry-After"] = String(result.retryAfterSeconds);
+  // c.body keeps the headers middleware set on the context (X-Request-Id, security headers).
   if (status < 400) {
-    return new Response(JSON.stringify(result), { status, headers: { ...headers, "Content-Type": "application/json" } });
+    return c.body(JSON.stringify(result), status as never, { ...headers, "Content-Type": "application/json" });
   }
   const problem: Problem = {
     type: problemType(result.outcome),
@@ -50,7 +51,7 @@ export function respond(
     ...result,
     ...(extra.errors ? { errors: extra.errors } : {}),
   };
-  return new Response(JSON.stringify(problem), { status, headers: { ...headers, "Content-Type": "application/problem+json" } });
+  return c.body(JSON.stringify(problem), status as never, { ...headers, "Content-Type": "application/problem+json" });
 }
 
 export function problemType(outcome: Outcome): string {

@@ -1,3 +1,4 @@
+import { globMatch } from "../config/glob.js";
 import type { RateLimitPolicy } from "../config/schema.js";
 import { limitOf } from "./gcra.js";
 import type { LimiterStore } from "./store.js";
@@ -28,8 +29,9 @@ function keyFor(policy: RateLimitPolicy, s: LimitSubject): string {
   }
 }
 
-/** Checks every policy in order and stops at the first that denies. */
-export async function checkLimits(store: LimiterStore, policies: RateLimitPolicy[], subject: LimitSubject, now: number): Promise<LimitCheck> {
+/** Checks every policy that applies to the cluster, in order, and stops at the first that denies. */
+export async function checkLimits(store: LimiterStore, all: RateLimitPolicy[], subject: LimitSubject, now: number): Promise<LimitCheck> {
+  const policies = all.filter((p) => !p.clusters || p.clusters.some((g) => globMatch(g, subject.cluster)));
   if (policies.length === 0) return { allowed: true, violated: null, retryAfterSeconds: 0, headers: null };
   const policy: string[] = [];
   const state: string[] = [];

@@ -1,6 +1,6 @@
 import type { SandboxCluster, Store } from "./cluster.js";
 import { deletePod } from "./delete-pod.js";
-import { deepEqual, isReady, selectorMatches, type Pod, type PodDisruptionBudget } from "./objects.js";
+import { deepEqual, isReady, MANUAL_ANNOTATION, selectorMatches, type Pod, type PodDisruptionBudget } from "./objects.js";
 
 /** When time-driven changes are due, keyed "namespace/name" (pods) or by namespace. */
 export interface Timers {
@@ -26,7 +26,9 @@ export function reconcile(cluster: SandboxCluster): void {
   for (const store of cluster.namespaces.values()) {
     runKubelet(cluster, store, now);
     for (const rs of store.replicaSets.values()) scaleReplicaSet(cluster, store, rs.metadata.name, now);
-    for (const pdb of store.pdbs.values()) syncBudget(cluster, store, pdb, now);
+    for (const pdb of store.pdbs.values()) {
+      if (pdb.metadata.annotations?.[MANUAL_ANNOTATION] !== "manual") syncBudget(cluster, store, pdb, now);
+    }
   }
 }
 

@@ -89,6 +89,9 @@ export interface ReplicaSet {
 /** The annotation by which a pod asks the sandbox to misbehave, so callers can see every failure. */
 export const FAULT_ANNOTATION = "sandbox.eviction-gateway.dev/fault";
 
+/** A budget annotated with this (value "manual") keeps whatever status callers PATCH: the disruption controller leaves it alone. */
+export const MANUAL_ANNOTATION = "sandbox.eviction-gateway.dev/controller";
+
 /**
  * policy/v1 selector semantics: an empty selector ({}) matches every pod, a null or
  * missing one matches none.

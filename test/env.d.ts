@@ -1,0 +1,10 @@
+// Types for tests that run inside workerd: the Worker's own module is the main module.
+declare namespace Cloudflare {
+  interface GlobalProps {
+    mainModule: typeof import("../src/worker.js");
+  }
+  interface Env {
+    SANDBOX_URL: string;
+    SANDBOX_TOKEN: string;
+  }
+}
