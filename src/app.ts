@@ -1,6 +1,7 @@
 import { Hono } from "hono";
 import { requestId } from "hono/request-id";
 import { secureHeaders } from "hono/secure-headers";
+import { ApiKeyVerifier } from "./auth/api-keys.js";
 import { audited } from "./http/audited.js";
 import { clustersRoute } from "./http/clusters-route.js";
 import type { GatewayDeps, GatewayEnv } from "./http/context.js";
@@ -12,8 +13,10 @@ export type { GatewayDeps } from "./http/context.js";
 /** The gateway as a Hono app. Knows nothing of Node or Workers: everything runtime-specific arrives in `deps`. */
 export function createApp(deps: GatewayDeps): Hono<GatewayEnv> {
   const app = new Hono<GatewayEnv>();
+  const keys = new ApiKeyVerifier(deps.config.apiKeys);
   app.use("*", secureHeaders(), requestId({ headerName: "X-Request-Id", limitLength: 64 }), async (c, next) => {
     c.set("deps", deps);
+    c.set("keys", keys);
     await next();
   });
   app.onError((error, c) => {

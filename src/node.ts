@@ -4,7 +4,7 @@ import { pathToFileURL } from "node:url";
 import { getRequestListener } from "@hono/node-server";
 import openapi from "../openapi/openapi.json" with { type: "json" };
 import { createApp } from "./app.js";
-import { ApiKeyVerifier, entryFor, generateApiKey } from "./auth/api-keys.js";
+import { entryFor, generateApiKey } from "./auth/api-keys.js";
 import { nodeClusters } from "./clusters/node-clusters.js";
 import { DEMO_KEY_SCOPES, embeddedConfig } from "./config/embedded.js";
 import { configPathFrom, loadConfigFile } from "./config/load-file.js";
@@ -47,7 +47,6 @@ export async function startNodeGateway(options: NodeGatewayOptions = {}): Promis
   const app = createApp({
     config,
     clusters,
-    keys: new ApiKeyVerifier(config.apiKeys),
     limiter: new MemoryLimiterStore(),
     history: new MemoryBlockHistoryStore(),
     audit: options.audit ?? consoleAuditSink,
@@ -105,8 +104,17 @@ async function main(): Promise<void> {
   const log = (msg: string, extra: object = {}) => console.error(JSON.stringify({ level: "info", msg, ...extra }));
   log("eviction gateway listening", { url: gateway.url, config: path ?? "embedded default (sandbox cluster, memory stores)" });
   if (gateway.demoKey) {
-    const shown = env.GATEWAY_DEMO_KEY ? `${gateway.demoKey.slice(0, 13)}… (from GATEWAY_DEMO_KEY)` : gateway.demoKey;
-    console.log(`\nDemo API key: ${shown}\nTry:\n  curl -s -X POST -H "Authorization: Bearer ${env.GATEWAY_DEMO_KEY ? "$GATEWAY_DEMO_KEY" : gateway.demoKey}" ${gateway.url}/v1/clusters/sandbox/namespaces/demo/pods/web-1/eviction\n`);
+    const exported = env.GATEWAY_DEMO_KEY ? '"$GATEWAY_DEMO_KEY"' : gateway.demoKey;
+    console.log(
+      [
+        "",
+        `Demo API key${env.GATEWAY_DEMO_KEY ? " (from GATEWAY_DEMO_KEY)" : ", valid until this process stops"}:`,
+        `  export EGW_KEY=${exported}`,
+        "Try:",
+        `  curl -s -X POST -H "Authorization: Bearer $EGW_KEY" ${gateway.url}/v1/clusters/sandbox/namespaces/demo/pods/web-1/eviction`,
+        "",
+      ].join("\n"),
+    );
   }
   let stopping = false;
   for (const signal of ["SIGINT", "SIGTERM"] as const) {

@@ -1,7 +1,7 @@
 import type { Hono } from "hono";
 import openapi from "../openapi/openapi.json";
 import { createApp } from "./app.js";
-import { ApiKeyVerifier, entryFor } from "./auth/api-keys.js";
+import { entryFor } from "./auth/api-keys.js";
 import { workerClusters } from "./clusters/worker-clusters.js";
 import { DEMO_KEY_SCOPES, embeddedConfig } from "./config/embedded.js";
 import { ConfigError, parseConfig, type GatewayConfig } from "./config/schema.js";
@@ -37,8 +37,7 @@ async function build(env: WorkerEnv): Promise<Built> {
     const app = createApp({
       config,
       clusters,
-      keys: new ApiKeyVerifier(config.apiKeys),
-      limiter: new MemoryLimiterStore(),
+        limiter: new MemoryLimiterStore(),
       history: new MemoryBlockHistoryStore(),
       audit: consoleAuditSink,
       clock: Date.now,

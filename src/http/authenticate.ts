@@ -10,7 +10,7 @@ const MESSAGES = {
 
 /** Bearer API keys, checked before anything else is looked at. */
 export const authenticate: MiddlewareHandler<GatewayEnv> = async (c, next) => {
-  const auth = await c.get("deps").keys.verify(c.req.header("authorization"));
+  const auth = await c.get("keys").verify(c.req.header("authorization"));
   if (!auth.ok) {
     const params = c.req.param() as Record<string, string | undefined>;
     const target = { cluster: params.cluster ?? "", namespace: params.namespace ?? "", pod: params.pod ?? "" };

@@ -1,12 +1,10 @@
-import type { Caller } from "../auth/api-keys.js";
-import type { ApiKeyVerifier } from "../auth/api-keys.js";
+import type { ApiKeyVerifier, Caller } from "../auth/api-keys.js";
 import type { Outcome } from "../eviction/outcome.js";
 import type { AuditSink } from "./audit.js";
 import type { FlowDeps } from "./eviction-flow.js";
 
 /** Everything the app needs from its runtime: built by node.ts or worker.ts. */
 export interface GatewayDeps extends FlowDeps {
-  keys: ApiKeyVerifier;
   audit: AuditSink;
   /** The OpenAPI document served at /openapi.json. */
   openapi: object;
@@ -28,6 +26,7 @@ export type GatewayEnv = {
   Variables: {
     requestId: string;
     deps: GatewayDeps;
+    keys: ApiKeyVerifier;
     caller: Caller;
     decision: Decision;
   };

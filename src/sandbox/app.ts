@@ -1,4 +1,5 @@
 import { Hono, type Context } from "hono";
+import { reconcile } from "./controller.js";
 import type { SandboxCluster, SandboxToken } from "./cluster.js";
 import { deletePod } from "./delete-pod.js";
 import { evict } from "./evict.js";
@@ -25,7 +26,7 @@ export function createSandboxApp(cluster: SandboxCluster): Hono<Env> {
     const user = token === undefined ? undefined : cluster.options.tokens.find((t) => timingSafeEqual(t.token, token));
     if (!user) throw unauthorized();
     c.set("user", user);
-    cluster.tick();
+    reconcile(cluster);
     await next();
   });
 

@@ -1,4 +1,3 @@
-import { reconcile, type Timers } from "./controller.js";
 import {
   clone,
   deepEqual,
@@ -23,7 +22,7 @@ export interface SandboxOptions {
   /** Milliseconds since the epoch; injectable so tests can move time. */
   clock?: () => number;
   random?: () => number;
-  /** Run the disruption, ReplicaSet, kubelet and namespace controllers (default true). Off, status is whatever callers PATCH, as on a bare apiserver. */
+  /** Run the disruption, ReplicaSet, kubelet and namespace controllers before each request (default true). Off, status is whatever callers PATCH, as on a bare apiserver. */
   controllers?: boolean;
   /** How long a ReplicaSet's new pod takes to become Running and Ready (default 4000 ms). */
   podStartupMs?: number;
@@ -35,6 +34,13 @@ export interface SandboxOptions {
   conflictRetry?: { tries: number; delayMs: number };
   /** The longest the "hang" fault holds a request (default 120 s). */
   hangMs?: number;
+}
+
+/** When time-driven changes are due, keyed "namespace/name" (pods) or by namespace. */
+export interface Timers {
+  podReadyAt: Map<string, number>;
+  podGoneAt: Map<string, number>;
+  namespaceCleanupAt: Map<string, number>;
 }
 
 export interface Store {
@@ -74,11 +80,6 @@ export class SandboxCluster {
   nextResourceVersion(): string {
     this.resourceVersion += 1;
     return String(this.resourceVersion);
-  }
-
-  /** Brings time-driven state up to date; called before every request. */
-  tick(): void {
-    if (this.options.controllers) reconcile(this);
   }
 
   private newMeta(body: { metadata?: Partial<ObjectMeta> }, namespace: string | undefined, resource: Resource): ObjectMeta {

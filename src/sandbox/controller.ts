@@ -2,13 +2,6 @@ import type { SandboxCluster, Store } from "./cluster.js";
 import { deletePod } from "./delete-pod.js";
 import { deepEqual, isReady, MANUAL_ANNOTATION, selectorMatches, type Pod, type PodDisruptionBudget } from "./objects.js";
 
-/** When time-driven changes are due, keyed "namespace/name" (pods) or by namespace. */
-export interface Timers {
-  podReadyAt: Map<string, number>;
-  podGoneAt: Map<string, number>;
-  namespaceCleanupAt: Map<string, number>;
-}
-
 /** The disruption controller forgets a disrupted pod the API never deleted after this long (k/k DeletionTimeout). */
 const DELETION_TIMEOUT_MS = 2 * 60 * 1000;
 
@@ -19,6 +12,7 @@ const DELETION_TIMEOUT_MS = 2 * 60 * 1000;
  * in a Worker, where nothing runs between requests.
  */
 export function reconcile(cluster: SandboxCluster): void {
+  if (!cluster.options.controllers) return;
   const now = cluster.now();
   for (const [name, at] of cluster.timers.namespaceCleanupAt) {
     if (now >= at) cleanUpNamespace(cluster, name);

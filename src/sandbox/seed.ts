@@ -1,3 +1,4 @@
+import { reconcile } from "./controller.js";
 import type { SandboxCluster } from "./cluster.js";
 import { FAULT_ANNOTATION, type Pod } from "./objects.js";
 
@@ -29,7 +30,7 @@ export function seedDemo(cluster: SandboxCluster): void {
 
   cluster.createNamespace({ metadata: { name: "chaos" } });
   for (const fault of FAULTS) runningPod(cluster, "chaos", fault, { app: "chaos" }, { annotations: { [FAULT_ANNOTATION]: fault } });
-  cluster.tick();
+  reconcile(cluster);
 }
 
 export function runningPod(
