@@ -3,9 +3,9 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { sandboxApp, VIEWER } from "../support/sandbox-app.js";
 
-// Replays the exchange recorded from a real kube-apiserver v1.28 (../shared/reference/apiserver-v1.28)
+// Replays the exchange recorded from a real kube-apiserver v1.28 (test/fixtures/apiserver-v1.28, a copy of ../shared/reference/apiserver-v1.28)
 // against the sandbox, with its controllers off as on that bare apiserver, and compares the answers.
-const DIR = new URL("../../../shared/reference/apiserver-v1.28/", import.meta.url).pathname;
+const DIR = new URL("../fixtures/apiserver-v1.28/", import.meta.url).pathname;
 
 interface Exchange {
   file: string;
