@@ -1,12 +1,14 @@
-import { Hono } from "hono";
+import { Hono, type Context } from "hono";
 import { requestId } from "hono/request-id";
 import { secureHeaders } from "hono/secure-headers";
 import { ApiKeyVerifier } from "./auth/api-keys.js";
 import { audited } from "./http/audited.js";
 import { clustersRoute } from "./http/clusters-route.js";
-import type { GatewayDeps, GatewayEnv } from "./http/context.js";
+import type { AppDeps, GatewayDeps, GatewayEnv } from "./http/context.js";
 import { EVICTION_PATH, evictionRoute } from "./http/eviction-route.js";
 import { healthRoutes } from "./http/health-routes.js";
+import { StateGuard, StoreUnavailable } from "./http/state-guard.js";
+import { gatewayResult, respond } from "./http/respond.js";
 
 export type { GatewayDeps } from "./http/context.js";
 
@@ -14,12 +16,14 @@ export type { GatewayDeps } from "./http/context.js";
 export function createApp(deps: GatewayDeps): Hono<GatewayEnv> {
   const app = new Hono<GatewayEnv>();
   const keys = new ApiKeyVerifier(deps.config.apiKeys);
+  const appDeps: AppDeps = { ...deps, guard: new StateGuard(deps.store, deps.config.store?.failMode ?? "closed") };
   app.use("*", secureHeaders(), requestId({ headerName: "X-Request-Id", limitLength: 64 }), async (c, next) => {
-    c.set("deps", deps);
+    c.set("deps", appDeps);
     c.set("keys", keys);
     await next();
   });
   app.onError((error, c) => {
+    if (error instanceof StoreUnavailable) return storeUnavailable(c);
     console.error(JSON.stringify({ level: "error", msg: "unhandled error", requestId: c.get("requestId"), error: error instanceof Error ? error.name : "unknown" }));
     return c.json({ type: "about:blank", title: "Internal Server Error", status: 500, detail: "The gateway failed to handle this request.", requestId: c.get("requestId") }, 500, {
       "Content-Type": "application/problem+json",
@@ -36,4 +40,13 @@ export function createApp(deps: GatewayDeps): Hono<GatewayEnv> {
   evictionRoute(app);
   clustersRoute(app);
   return app;
+}
+
+/** Fail closed: without its state store the gateway cannot enforce its limits, so it does not forward. */
+function storeUnavailable(c: Context<GatewayEnv>): Response {
+  const params = c.req.param() as Record<string, string | undefined>;
+  const target = { cluster: params.cluster ?? "", namespace: params.namespace ?? "", pod: params.pod ?? "" };
+  c.set("decision", { outcome: "unavailable", status: 503, dryRun: false, retryAfter: 5 });
+  const message = "The gateway cannot reach its state store, so it cannot check its limits; nothing was sent to the cluster. Retry in 5s.";
+  return respond(c, gatewayResult(c.get("requestId"), target, "unavailable", { message, retryAfterSeconds: 5 }), 503);
 }

@@ -1,4 +1,4 @@
-import { createServer, type Server } from "node:http";
+import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { pathToFileURL } from "node:url";
 import { getRequestListener } from "@hono/node-server";
@@ -11,8 +11,7 @@ import { configPathFrom, loadConfigFile } from "./config/load-file.js";
 import { nodeSecretReader } from "./config/node-secrets.js";
 import { ConfigError, parseConfig, type GatewayConfig } from "./config/schema.js";
 import { consoleAuditSink, type AuditSink } from "./http/audit.js";
-import { MemoryBlockHistoryStore } from "./ratelimit/history-store.js";
-import { MemoryLimiterStore } from "./ratelimit/memory-store.js";
+import { nodeStore } from "./ratelimit/node-store.js";
 
 export interface NodeGatewayOptions {
   /** A validated config; when absent, the embedded default (sandbox cluster, demo key). */
@@ -42,13 +41,18 @@ export async function startNodeGateway(options: NodeGatewayOptions = {}): Promis
     demoKey = demo.key;
     config = parseConfig(embeddedConfig(demo.entry), "embedded default");
   }
-  const clusters = await nodeClusters(config.clusters, nodeSecretReader(env));
+  const secrets = nodeSecretReader(env);
+  const clusters = await nodeClusters(config.clusters, secrets);
+  const store = await nodeStore(config.store, secrets, (line) => console.error(JSON.stringify(line))).catch(async (error: unknown) => {
+    await clusters.close();
+    throw error;
+  });
   let draining = false;
   const app = createApp({
     config,
     clusters,
-    limiter: new MemoryLimiterStore(),
-    history: new MemoryBlockHistoryStore(),
+    store,
+    clientAddress: (c) => (c.env as { incoming?: IncomingMessage } | undefined)?.incoming?.socket.remoteAddress ?? null,
     audit: options.audit ?? consoleAuditSink,
     clock: Date.now,
     random: Math.random,
@@ -91,6 +95,7 @@ export async function startNodeGateway(options: NodeGatewayOptions = {}): Promis
         server.closeIdleConnections();
       });
       await clusters.close();
+      await store.close?.();
     },
   };
 }

@@ -8,8 +8,9 @@ import { ConfigError, parseConfig, type GatewayConfig } from "./config/schema.js
 import { bindingSecretReader } from "./config/secrets.js";
 import { consoleAuditSink } from "./http/audit.js";
 import type { GatewayEnv } from "./http/context.js";
-import { MemoryBlockHistoryStore } from "./ratelimit/history-store.js";
-import { MemoryLimiterStore } from "./ratelimit/memory-store.js";
+import { workerStore } from "./ratelimit/worker-store.js";
+
+export { GatewayState } from "./ratelimit/state-object.js";
 
 export interface WorkerEnv {
   /** The config: a JSON object in [vars], or a JSON string. Absent: the embedded sandbox default. */
@@ -37,8 +38,8 @@ async function build(env: WorkerEnv): Promise<Built> {
     const app = createApp({
       config,
       clusters,
-        limiter: new MemoryLimiterStore(),
-      history: new MemoryBlockHistoryStore(),
+        store: workerStore(config.store, env),
+      clientAddress: (c) => c.req.header("cf-connecting-ip") ?? null,
       audit: consoleAuditSink,
       clock: Date.now,
       random: Math.random,

@@ -79,12 +79,19 @@ export type ApiKeyConfig = z.infer<typeof ApiKeyConfig>;
 export const RateLimitPolicy = z
   .strictObject({
     name: z.string().regex(/^[a-z0-9-]{1,32}$/),
-    key: z.enum(["api-key", "cluster", "namespace"]).meta({ description: "What the limit is counted per: the caller's key, the cluster, or the cluster and namespace." }),
-    clusters: z.array(glob).min(1).optional().meta({ description: "The clusters the policy applies to (globs); default all." }),
-    requests: z.number().int().min(1).meta({ description: "How many requests…" }),
+    key: z
+      .enum(["api-key", "cluster", "namespace", "client-address"])
+      .meta({ description: "What the limit is counted per: the caller's key, the cluster, the cluster and namespace, or the client's address (checked before authentication)." }),
+    requests: z.number().int().min(1).max(1_000_000).meta({ description: "How many requests…" }),
     perSeconds: z.number().int().min(1).max(86_400).meta({ description: "…per this many seconds (the sustained rate)." }),
-    burst: z.number().int().min(1).optional().meta({ description: "How many may arrive at once; default `requests`." }),
+    burst: z.number().int().min(1).max(1_000_000).optional().meta({ description: "How many may arrive at once; default `requests`." }),
+    charge: z
+      .enum(["attempts", "evictions"])
+      .default("attempts")
+      .meta({ description: "attempts: every request counts. evictions: a reservation is taken and given back unless the pod was evicted." }),
+    clusters: z.array(glob).min(1).optional().meta({ description: "The clusters the policy applies to (globs); default all." }),
   })
+  .refine((p) => !(p.key === "client-address" && p.charge === "evictions"), { message: "a client-address policy is checked before authentication, so it can only charge attempts", path: ["charge"] })
   .meta({ id: "RateLimitPolicy", description: "A GCRA limit: a rate plus a burst." });
 export type RateLimitPolicy = z.infer<typeof RateLimitPolicy>;
 
@@ -110,12 +117,51 @@ export const EvictionSettings = z
   })
   .meta({ id: "EvictionSettings" });
 
+export const StoreConfig = z
+  .discriminatedUnion("type", [
+    z.strictObject({
+      type: z.literal("memory").meta({ description: "One process (Node) or one isolate (Workers). The default on Node." }),
+      maxKeys: z.number().int().min(1000).max(50_000_000).default(500_000),
+      failMode: z.enum(["closed", "open"]).default("closed"),
+    }),
+    z.strictObject({
+      type: z.literal("redis").meta({ description: "Shared by several Node replicas." }),
+      url: z
+        .string()
+        .regex(/^rediss?:\/\/[^@/]+(:\d+)?(\/\d+)?$/, "must be redis://host:port[/db] with no credentials in it (give the password as a secret reference)"),
+      password: SecretRef.optional(),
+      keyPrefix: z.string().max(64).default("egw:"),
+      commandTimeoutMs: z.number().int().min(10).max(10_000).default(500),
+      failMode: z.enum(["closed", "open"]).default("closed"),
+    }),
+    z.strictObject({
+      type: z.literal("durable-objects").meta({ description: "Workers: one Durable Object per key. The default on Workers." }),
+      binding: z.string().default("GATEWAY_STATE"),
+      failMode: z.enum(["closed", "open"]).default("closed"),
+    }),
+  ])
+  .meta({
+    id: "StoreConfig",
+    description: "Where rate limits, idempotency keys and block histories live. failMode closed answers `unavailable` (503) while the store is down; open lets requests through unlimited.",
+  });
+export type StoreConfig = z.infer<typeof StoreConfig>;
+
 export const GatewayConfig = z
   .strictObject({
     $schema: z.string().optional(),
     clusters: z.array(ClusterConfig).min(1),
     apiKeys: z.array(ApiKeyConfig).default([]),
     rateLimits: z.array(RateLimitPolicy).default([]),
+    store: StoreConfig.optional().meta({ description: "Default: memory on Node, durable-objects on Workers." }),
+    idempotency: z
+      .strictObject({ ttlSeconds: z.number().int().min(60).max(7 * 86_400).default(86_400) })
+      .prefault({})
+      .meta({ description: "How long an Idempotency-Key's answer is kept (default 24 h)." }),
+    clientAddressHeader: z
+      .string()
+      .regex(/^[a-z0-9-]+$/)
+      .optional()
+      .meta({ description: "Read the client's address from this header (e.g. x-real-ip behind a proxy you trust); default the socket's address on Node, cf-connecting-ip on Workers." }),
     eviction: EvictionSettings.prefault({}),
   })
   .superRefine((config, ctx) => {

@@ -1,6 +1,7 @@
 import type { Hono } from "hono";
 import { z } from "zod";
 import { couldName } from "../auth/scope.js";
+import { addressLimit } from "./address-limit.js";
 import { authenticate } from "./authenticate.js";
 import type { GatewayEnv } from "./context.js";
 
@@ -18,7 +19,7 @@ export type ClusterList = z.infer<typeof ClusterList>;
 
 /** GET /v1/clusters: the clusters the caller's scopes cover, with no credentials. */
 export function clustersRoute(app: Hono<GatewayEnv>): void {
-  app.get("/v1/clusters", authenticate, (c) => {
+  app.get("/v1/clusters", addressLimit, authenticate, (c) => {
     const scopes = c.get("caller").scopes;
     const body: ClusterList = {
       clusters: c

@@ -10,16 +10,16 @@ import { HTTP_STATUS, RETRYABLE } from "../eviction/outcome.js";
 import { toKubernetesEviction, type EvictionRequest } from "../eviction/request.js";
 import type { Attempts, EvictionResult } from "../eviction/result.js";
 import type { UpstreamReply } from "../eviction/upstream.js";
-import type { BlockHistoryStore } from "../ratelimit/history-store.js";
-import { checkLimits } from "../ratelimit/policies.js";
-import type { LimiterStore } from "../ratelimit/store.js";
+import { evaluate, planRequestLimits } from "../ratelimit/policies.js";
+import type { StateStore } from "../ratelimit/ports.js";
 import { gatewayResult, type Target } from "./respond.js";
+import type { StateGuard } from "./state-guard.js";
 
 export interface FlowDeps {
   config: GatewayConfig;
   clusters: ClusterRegistry;
-  limiter: LimiterStore;
-  history: BlockHistoryStore;
+  store: StateStore;
+  guard: StateGuard;
   clock: () => number;
   random: () => number;
 }
@@ -28,6 +28,8 @@ export interface FlowOutput {
   result: EvictionResult;
   status: number;
   headers: Record<string, string>;
+  /** Extra problem members (RFC 9457 extensions), e.g. violated-policies. */
+  extensions?: Record<string, unknown>;
 }
 
 /** Retry hints for answers that come with none of their own. */
@@ -51,30 +53,44 @@ export async function runEviction(deps: FlowDeps, requestId: string, caller: Cal
     return done(gatewayResult(requestId, target, "forbidden", { dryRun, message: forbiddenMessage(target, dryRun) }));
   }
 
-  const limits = await checkLimits(deps.limiter, deps.config.rateLimits, { callerId: caller.id, ...target }, deps.clock());
-  const limitHeaders = limits.headers ? { ...limits.headers } : {};
+  const planned = planRequestLimits(deps.config.rateLimits, { callerId: caller.id, ...target });
+  const charges = planned.map((p) => p.charge);
+  const decisions = charges.length ? await deps.guard.run("take", () => deps.store.take(charges, deps.clock()), []) : [];
+  const limits = evaluate(planned, decisions);
   if (!limits.allowed) {
-    const message = `Rate limited by the gateway's "${limits.violated!.name}" policy (${limits.violated!.requests} per ${limits.violated!.perSeconds}s); retry in ${limits.retryAfterSeconds}s.`;
-    return done(gatewayResult(requestId, target, "rate-limited", { dryRun, message, retryAfterSeconds: limits.retryAfterSeconds }), limitHeaders);
+    const names = limits.violated.map((p) => `"${p.name}" (${p.requests} per ${p.perSeconds}s)`).join(", ");
+    const message = `Rate limited by the gateway's ${names} policy; retry in ${limits.retryAfterSeconds}s.`;
+    const result = gatewayResult(requestId, target, "rate-limited", { dryRun, message, retryAfterSeconds: limits.retryAfterSeconds });
+    return { ...done(result, limits.headers), extensions: { "violated-policies": limits.violated.map((p) => p.name) } };
   }
+  const limitHeaders = limits.headers;
 
   const timeoutMs = cluster.timeoutMs ?? deps.config.eviction.upstreamTimeoutMs;
   const reply = await withTimeout(timeoutMs, (signal) => cluster.transport.evict(toKubernetesEviction({ ...target }, request), signal));
   const c = classify(reply, dryRun);
+
+  // A reservation for evictions-only policies is given back unless the pod was evicted.
+  const reservations = decisions.length ? planned.filter((p) => p.policy.charge === "evictions").map((p) => p.charge) : [];
+  if (reservations.length && c.outcome !== "evicted") await deps.guard.soft("refund", () => deps.store.refund(reservations, deps.clock()), undefined);
 
   const key = podKey(target.cluster, target.namespace, target.pod);
   const now = deps.clock();
   let attempts: Attempts | undefined;
   let retryAfterSeconds: number | null = null;
   if (c.outcome === "blocked") {
-    const history = dryRun ? await deps.history.read(key) : await deps.history.record(key, now, deps.config.eviction.stuck);
+    const stuckPolicy = deps.config.eviction.stuck;
+    const history = dryRun
+      ? await deps.guard.soft("history", () => deps.store.read(key), null)
+      : await deps.guard.soft("history", () => deps.store.record(key, now, stuckPolicy), null);
     const count = history?.count ?? 1;
     retryAfterSeconds = c.upstreamRetryAfterSeconds ?? backoffSeconds(count, deps.config.eviction.backoff, deps.random);
     if (history) {
-      attempts = { count: history.count, since: new Date(history.since).toISOString(), stuck: isStuck(history, now, deps.config.eviction.stuck) };
+      attempts = { count: history.count, since: new Date(history.since).toISOString(), stuck: isStuck(history, now, stuckPolicy) };
     }
   } else {
-    if (!dryRun && (c.outcome === "evicted" || c.outcome === "not-found" || c.outcome === "conflict")) await deps.history.clear(key);
+    if (!dryRun && (c.outcome === "evicted" || c.outcome === "not-found" || c.outcome === "conflict")) {
+      await deps.guard.soft("history", () => deps.store.clear(key), undefined);
+    }
     if (RETRYABLE.has(c.outcome)) {
       retryAfterSeconds = c.upstreamRetryAfterSeconds ?? DEFAULT_RETRY_SECONDS[c.outcome as keyof typeof DEFAULT_RETRY_SECONDS] ?? 5;
     }

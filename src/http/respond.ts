@@ -14,9 +14,10 @@ export function gatewayResult(
   requestId: string,
   target: Target,
   outcome: Outcome,
-  options: { dryRun?: boolean; message?: string; retryAfterSeconds?: number } = {},
+  options: { dryRun?: boolean; message?: string; retryAfterSeconds?: number; retryable?: boolean } = {},
 ): EvictionResult {
-  const retryAfterSeconds = RETRYABLE.has(outcome) ? (options.retryAfterSeconds ?? 1) : null;
+  const retryable = options.retryable ?? RETRYABLE.has(outcome);
+  const retryAfterSeconds = retryable ? (options.retryAfterSeconds ?? 1) : null;
   return {
     requestId,
     cluster: printable(target.cluster),
@@ -24,7 +25,7 @@ export function gatewayResult(
     pod: printable(target.pod),
     dryRun: options.dryRun ?? false,
     outcome,
-    retryable: RETRYABLE.has(outcome),
+    retryable,
     retryAfterSeconds,
     message: options.message ?? describe({ outcome, ...target, retryAfterSeconds }),
   };
@@ -35,7 +36,7 @@ export function respond(
   c: Context,
   result: EvictionResult,
   status: number = HTTP_STATUS[result.outcome],
-  extra: { headers?: Record<string, string>; errors?: Problem["errors"] } = {},
+  extra: { headers?: Record<string, string>; errors?: Problem["errors"]; extensions?: Record<string, unknown> } = {},
 ): Response {
   const headers: Record<string, string> = { ...extra.headers };
   if (result.retryAfterSeconds !== null) headers["Retry-After"] = String(result.retryAfterSeconds);
@@ -50,11 +51,14 @@ export function respond(
     detail: result.message,
     ...result,
     ...(extra.errors ? { errors: extra.errors } : {}),
+    ...extra.extensions,
   };
   return c.body(JSON.stringify(problem), status as never, { ...headers, "Content-Type": "application/problem+json" });
 }
 
 export function problemType(outcome: Outcome): string {
+  // The gateway's own limits use the problem type registered with the RateLimit fields draft.
+  if (outcome === "rate-limited") return "https://iana.org/assignments/http-problem-types#quota-exceeded";
   return `urn:eviction-gateway:problem:${outcome}`;
 }
 

@@ -1,7 +1,7 @@
 import { globMatch } from "../config/glob.js";
 import type { RateLimitPolicy } from "../config/schema.js";
-import { limitOf } from "./gcra.js";
-import type { LimiterStore } from "./store.js";
+import { limitOf, type GcraDecision } from "./gcra.js";
+import type { LimitCharge } from "./ports.js";
 
 export interface LimitSubject {
   callerId: string;
@@ -9,13 +9,33 @@ export interface LimitSubject {
   namespace: string;
 }
 
+export interface PlannedCharge {
+  policy: RateLimitPolicy;
+  charge: LimitCharge;
+}
+
 export interface LimitCheck {
   allowed: boolean;
-  /** The policy that denied, if one did. */
-  violated: RateLimitPolicy | null;
+  /** The policies that denied. */
+  violated: RateLimitPolicy[];
+  /** The exact wait until every violated policy has a token free. */
   retryAfterSeconds: number;
   /** IETF draft-ietf-httpapi-ratelimit-headers-11 fields, ready to send. */
-  headers: { "RateLimit-Policy": string; RateLimit: string } | null;
+  headers: Record<string, string>;
+}
+
+/** The charges one eviction makes: every policy that applies to its cluster, except client-address ones. */
+export function planRequestLimits(policies: RateLimitPolicy[], s: LimitSubject): PlannedCharge[] {
+  return policies
+    .filter((p) => p.key !== "client-address" && (!p.clusters || p.clusters.some((g) => globMatch(g, s.cluster))))
+    .map((policy) => ({ policy, charge: { key: keyFor(policy, s), limit: limitOf(policy.requests, policy.perSeconds, policy.burst) } }));
+}
+
+/** The charges made per client address, before authentication. */
+export function planAddressLimits(policies: RateLimitPolicy[], address: string): PlannedCharge[] {
+  return policies
+    .filter((p) => p.key === "client-address")
+    .map((policy) => ({ policy, charge: { key: `rl:${policy.name}:addr:${address}`, limit: limitOf(policy.requests, policy.perSeconds, policy.burst) } }));
 }
 
 function keyFor(policy: RateLimitPolicy, s: LimitSubject): string {
@@ -24,29 +44,31 @@ function keyFor(policy: RateLimitPolicy, s: LimitSubject): string {
       return `rl:${policy.name}:key:${s.callerId}`;
     case "cluster":
       return `rl:${policy.name}:cluster:${s.cluster}`;
-    case "namespace":
+    default:
       return `rl:${policy.name}:ns:${s.cluster}/${s.namespace}`;
   }
 }
 
-/** Checks every policy that applies to the cluster, in order, and stops at the first that denies. */
-export async function checkLimits(store: LimiterStore, all: RateLimitPolicy[], subject: LimitSubject, now: number): Promise<LimitCheck> {
-  const policies = all.filter((p) => !p.clusters || p.clusters.some((g) => globMatch(g, subject.cluster)));
-  if (policies.length === 0) return { allowed: true, violated: null, retryAfterSeconds: 0, headers: null };
+/** Reads the store's decisions into one answer and its headers. */
+export function evaluate(planned: PlannedCharge[], decisions: GcraDecision[]): LimitCheck {
   const policy: string[] = [];
   const state: string[] = [];
-  for (const p of policies) {
-    const decision = await store.take(keyFor(p, subject), limitOf(p.requests, p.perSeconds, p.burst), now);
+  const violated: RateLimitPolicy[] = [];
+  let waitMs = 0;
+  planned.forEach(({ policy: p }, i) => {
+    const d = decisions[i];
+    if (!d) return;
     policy.push(`"${p.name}";q=${p.requests};w=${p.perSeconds}`);
-    state.push(`"${p.name}";r=${decision.remaining};t=${Math.ceil(decision.resetAfterMs / 1000)}`);
-    if (!decision.allowed) {
-      return {
-        allowed: false,
-        violated: p,
-        retryAfterSeconds: Math.max(1, Math.ceil(decision.retryAfterMs / 1000)),
-        headers: { "RateLimit-Policy": policy.join(", "), RateLimit: state.join(", ") },
-      };
+    state.push(`"${p.name}";r=${d.remaining};t=${Math.ceil(d.resetAfterMs / 1000)}`);
+    if (!d.allowed) {
+      violated.push(p);
+      waitMs = Math.max(waitMs, d.retryAfterMs);
     }
-  }
-  return { allowed: true, violated: null, retryAfterSeconds: 0, headers: { "RateLimit-Policy": policy.join(", "), RateLimit: state.join(", ") } };
+  });
+  return {
+    allowed: violated.length === 0,
+    violated,
+    retryAfterSeconds: violated.length ? Math.max(1, Math.ceil(waitMs / 1000)) : 0,
+    headers: policy.length ? { "RateLimit-Policy": policy.join(", "), RateLimit: state.join(", ") } : {},
+  };
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { gcra, limitOf } from "../../src/ratelimit/gcra.js";
-import { MemoryLimiterStore } from "../../src/ratelimit/memory-store.js";
+import { MemoryStore } from "../../src/ratelimit/memory-store.js";
 
 describe("GCRA", () => {
   it("admits the burst at once, then one request per interval, with the exact wait", () => {
@@ -27,8 +27,8 @@ describe("GCRA", () => {
   });
 
   it("the memory store stays bounded", async () => {
-    const store = new MemoryLimiterStore(1000);
-    for (let i = 0; i < 5000; i++) await store.take(`k${i}`, limitOf(1, 1), i);
+    const store = new MemoryStore(1000);
+    for (let i = 0; i < 5000; i++) await store.take([{ key: `k${i}`, limit: limitOf(1, 1) }], i);
     expect(store.size).toBeLessThanOrEqual(1001);
   });
 });
