@@ -9,6 +9,7 @@ export default defineConfig({
           name: "node",
           include: ["test/**/*.test.ts"],
           exclude: ["test/**/*.worker.test.ts"],
+          globalSetup: ["test/support/node-global-setup.ts"],
           testTimeout: 30_000,
           hookTimeout: 30_000,
         },

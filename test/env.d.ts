@@ -6,5 +6,6 @@ declare namespace Cloudflare {
   interface Env {
     SANDBOX_URL: string;
     SANDBOX_TOKEN: string;
+    GATEWAY_STATE: DurableObjectNamespace<import("../src/ratelimit/state-object.js").GatewayState>;
   }
 }

@@ -42,6 +42,7 @@ export function outcomeSuite(runtime: string, context: () => OutcomeSuiteContext
       await s.createPdb(ns, "double-a", { maxUnavailable: 1, selector: { matchLabels: { app: "double" } } });
       await s.createPdb(ns, "double-b", { maxUnavailable: 1, selector: { matchLabels: { app: "double" } } });
       await s.createPod(ns, "changed");
+      await s.createPod(ns, "idem");
       await s.createPod(ns, "processing", { labels: { app: "processing" } });
       await s.createPdb(ns, "processing", { minAvailable: 1, selector: { matchLabels: { app: "processing" } } }, { [MANUAL]: "manual" });
       for (const fault of ["throttle", "hang", "error"]) await s.createPod(ns, fault, { annotations: { [FAULT]: fault } });
@@ -218,6 +219,16 @@ export function outcomeSuite(runtime: string, context: () => OutcomeSuiteContext
       const hidden = await evict("free", undefined, { cluster: "nosuch", key: TEST_KEYS.narrow });
       expect(hidden.response.status).toBe(403);
       expect(hidden.body.outcome).toBe("forbidden");
+    });
+
+    it("an Idempotency-Key replays the stored answer and refuses a different payload", async () => {
+      const headers = { "idempotency-key": `"${ns}-idem"` };
+      const first = await evict("idem", { reason: "first" }, { headers });
+      expect(first.response.status).toBe(200);
+      const replay = await evict("idem", { reason: "first" }, { headers });
+      expect(replay.response.headers.get("idempotent-replayed")).toBe("true");
+      expect(replay.body).toEqual(first.body);
+      expect((await evict("idem", { reason: "second" }, { headers })).response.status).toBe(422);
     });
 
     it("GET /v1/clusters lists what the key may use, without credentials", async () => {
