@@ -33,8 +33,10 @@ export function buildOpenApi(version: string): Record<string, unknown> {
     if (status >= 400) errorStatuses.set(status, [...(errorStatuses.get(status) ?? []), outcome]);
   }
   errorStatuses.set(413, ["invalid"]);
+  errorStatuses.set(422, ["invalid"]);
   errorStatuses.set(415, ["invalid"]);
   errorStatuses.set(504, ["unavailable"]);
+  errorStatuses.set(503, [...(errorStatuses.get(503) ?? []), "unavailable"]);
   const problemResponses = Object.fromEntries(
     [...errorStatuses.entries()]
       .sort(([a], [b]) => a - b)
@@ -72,10 +74,18 @@ export function buildOpenApi(version: string): Record<string, unknown> {
             pathParam("cluster", clusterName, "A cluster registered with the gateway."),
             pathParam("namespace", namespaceName, "The pod's namespace."),
             pathParam("pod", podName, "The pod's name."),
+            {
+              name: "Idempotency-Key",
+              in: "header",
+              required: false,
+              description:
+                'An sf-string such as "8e03978e-…", scoped to the API key. The same key and request replays the stored answer (with Idempotent-Replayed: true); a different request with it answers 422; a duplicate while the first runs answers 409.',
+              schema: { type: "string", maxLength: 257 },
+            },
           ],
           requestBody: { required: false, content: { "application/json": { schema: ref("EvictionRequest") } } },
           responses: {
-            "200": { description: "evicted, or would-evict for a dry run.", headers: retryHeaders, content: { "application/json": { schema: ref("EvictionResult") } } },
+            "200": { description: "evicted, or would-evict for a dry run.", headers: { ...retryHeaders, "Idempotent-Replayed": header("true when this is a stored answer replayed for an Idempotency-Key.") }, content: { "application/json": { schema: ref("EvictionResult") } } },
             ...problemResponses,
           },
         },

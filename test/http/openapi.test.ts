@@ -15,6 +15,6 @@ describe("generated documents", () => {
 
   it("documents every outcome's status on the eviction route", () => {
     const responses = read("openapi/openapi.json").paths["/v1/clusters/{cluster}/namespaces/{namespace}/pods/{pod}/eviction"].post.responses;
-    expect(Object.keys(responses).sort()).toEqual(["200", "400", "401", "403", "404", "409", "413", "415", "429", "502", "503", "504"]);
+    expect(Object.keys(responses).sort()).toEqual(["200", "400", "401", "403", "404", "409", "413", "415", "422", "429", "502", "503", "504"]);
   });
 });
