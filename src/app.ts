@@ -3,10 +3,14 @@ import { requestId } from "hono/request-id";
 import { secureHeaders } from "hono/secure-headers";
 import { ApiKeyVerifier } from "./auth/api-keys.js";
 import { audited } from "./http/audited.js";
+import { batchRoute } from "./http/batch-route.js";
 import { clustersRoute } from "./http/clusters-route.js";
 import type { AppDeps, GatewayDeps, GatewayEnv } from "./http/context.js";
 import { EVICTION_PATH, evictionRoute } from "./http/eviction-route.js";
 import { healthRoutes } from "./http/health-routes.js";
+import { hooksRoute } from "./http/hooks-route.js";
+import { KUBERNETES_EVICTION_PATH, kubernetesRoute } from "./http/kubernetes-route.js";
+import { noMetrics } from "./http/metrics.js";
 import { StateGuard, StoreUnavailable } from "./http/state-guard.js";
 import { gatewayResult, respond } from "./http/respond.js";
 
@@ -16,7 +20,7 @@ export type { GatewayDeps } from "./http/context.js";
 export function createApp(deps: GatewayDeps): Hono<GatewayEnv> {
   const app = new Hono<GatewayEnv>();
   const keys = new ApiKeyVerifier(deps.config.apiKeys);
-  const appDeps: AppDeps = { ...deps, guard: new StateGuard(deps.store, deps.config.store?.failMode ?? "closed") };
+  const appDeps: AppDeps = { ...deps, metrics: deps.metrics ?? noMetrics, guard: new StateGuard(deps.store, deps.config.store?.failMode ?? "closed") };
   app.use("*", secureHeaders(), requestId({ headerName: "X-Request-Id", limitLength: 64 }), async (c, next) => {
     c.set("deps", appDeps);
     c.set("keys", keys);
@@ -37,7 +41,12 @@ export function createApp(deps: GatewayDeps): Hono<GatewayEnv> {
 
   healthRoutes(app);
   app.use(EVICTION_PATH, audited);
+  app.use("/v1/evictions", audited);
+  app.use(KUBERNETES_EVICTION_PATH, audited);
   evictionRoute(app);
+  batchRoute(app);
+  hooksRoute(app);
+  kubernetesRoute(app);
   clustersRoute(app);
   return app;
 }

@@ -10,7 +10,9 @@ import { DEMO_KEY_SCOPES, embeddedConfig } from "./config/embedded.js";
 import { configPathFrom, loadConfigFile } from "./config/load-file.js";
 import { nodeSecretReader } from "./config/node-secrets.js";
 import { ConfigError, parseConfig, type GatewayConfig } from "./config/schema.js";
+import { resolveHooks } from "./auth/webhooks.js";
 import { consoleAuditSink, type AuditSink } from "./http/audit.js";
+import { prometheusMetrics } from "./http/prometheus.js";
 import { nodeStore } from "./ratelimit/node-store.js";
 
 export interface NodeGatewayOptions {
@@ -42,16 +44,20 @@ export async function startNodeGateway(options: NodeGatewayOptions = {}): Promis
     config = parseConfig(embeddedConfig(demo.entry), "embedded default");
   }
   const secrets = nodeSecretReader(env);
+  const hooks = await resolveHooks(config.hooks, secrets);
   const clusters = await nodeClusters(config.clusters, secrets);
   const store = await nodeStore(config.store, secrets, (line) => console.error(JSON.stringify(line))).catch(async (error: unknown) => {
     await clusters.close();
     throw error;
   });
   let draining = false;
+  const metrics = prometheusMetrics();
   const app = createApp({
     config,
     clusters,
     store,
+    hooks,
+    metrics,
     clientAddress: (c) => (c.env as { incoming?: IncomingMessage } | undefined)?.incoming?.socket.remoteAddress ?? null,
     audit: options.audit ?? consoleAuditSink,
     clock: Date.now,
@@ -59,6 +65,9 @@ export async function startNodeGateway(options: NodeGatewayOptions = {}): Promis
     openapi,
     ready: () => !draining,
   });
+
+  // Prometheus scrapes /metrics (Node only); it holds counts and names, nothing secret.
+  app.get("/metrics", async (c) => c.body(await metrics.registry.metrics(), 200, { "Content-Type": metrics.registry.contentType }));
 
   let inFlight = 0;
   let drained: (() => void) | null = null;

@@ -2,6 +2,7 @@ import type { Hono } from "hono";
 import openapi from "../openapi/openapi.json";
 import { createApp } from "./app.js";
 import { entryFor } from "./auth/api-keys.js";
+import { resolveHooks } from "./auth/webhooks.js";
 import { workerClusters } from "./clusters/worker-clusters.js";
 import { DEMO_KEY_SCOPES, embeddedConfig } from "./config/embedded.js";
 import { ConfigError, parseConfig, type GatewayConfig } from "./config/schema.js";
@@ -34,11 +35,14 @@ async function build(env: WorkerEnv): Promise<Built> {
       if (!env.GATEWAY_DEMO_KEY) throw new ConfigError("no GATEWAY_CONFIG, and the embedded default needs a GATEWAY_DEMO_KEY binding (npm run keygen makes one)");
       config = parseConfig(embeddedConfig(await entryFor(env.GATEWAY_DEMO_KEY, DEMO_KEY_SCOPES, "demo key")), "embedded default");
     }
-    const clusters = workerClusters(config.clusters, bindingSecretReader(env));
+    const secrets = bindingSecretReader(env);
+    const clusters = workerClusters(config.clusters, secrets);
+    const hooks = await resolveHooks(config.hooks, secrets);
     const app = createApp({
       config,
       clusters,
         store: workerStore(config.store, env),
+      hooks,
       clientAddress: (c) => c.req.header("cf-connecting-ip") ?? null,
       audit: consoleAuditSink,
       clock: Date.now,

@@ -1,7 +1,7 @@
 import { CoreV1Api, type KubeConfig, type V1Eviction } from "@kubernetes/client-node";
 import type { UpstreamReply } from "../eviction/upstream.js";
 import { failureFrom } from "./network-errors.js";
-import { MAX_UPSTREAM_BODY_BYTES, type EvictionTransport } from "./transport.js";
+import { impersonationHeaders, MAX_UPSTREAM_BODY_BYTES, type EvictionTransport } from "./transport.js";
 
 interface ResponseLike {
   httpStatusCode: number;
@@ -19,14 +19,15 @@ interface ResponseLike {
 export function createClientNodeTransport(kubeConfig: KubeConfig): EvictionTransport {
   const api = kubeConfig.makeApiClient(CoreV1Api);
   return {
-    async evict(eviction, signal): Promise<UpstreamReply> {
+    async evict(eviction, signal, impersonate): Promise<UpstreamReply> {
       let captured: UpstreamReply | null = null;
       // The object-parameter API runs "observable" middleware: each hook returns something with toPromise().
       const options = {
         middleware: [
           {
-            pre: <T extends { setSignal(s: AbortSignal): void }>(context: T) => {
+            pre: <T extends { setSignal(s: AbortSignal): void; setHeaderParam(k: string, v: string): void }>(context: T) => {
               context.setSignal(signal);
+              for (const [name, value] of Object.entries(impersonationHeaders(impersonate))) context.setHeaderParam(name, value);
               return { toPromise: () => Promise.resolve(context) };
             },
             post: (response: ResponseLike) => ({

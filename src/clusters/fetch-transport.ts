@@ -1,6 +1,6 @@
 import type { UpstreamReply } from "../eviction/upstream.js";
 import { failureFrom, readCapped } from "./network-errors.js";
-import { evictionPath, MAX_UPSTREAM_BODY_BYTES, type EvictionTransport } from "./transport.js";
+import { evictionPath, impersonationHeaders, MAX_UPSTREAM_BODY_BYTES, type EvictionTransport } from "./transport.js";
 
 export interface FetchTransportOptions {
   server: string;
@@ -15,7 +15,7 @@ export function createFetchTransport(options: FetchTransportOptions): EvictionTr
   const send = options.fetch ?? ((url: string, init: RequestInit) => fetch(url, init));
   const base = options.server.replace(/\/+$/, "");
   return {
-    async evict(eviction, signal): Promise<UpstreamReply> {
+    async evict(eviction, signal, impersonate): Promise<UpstreamReply> {
       const url = `${base}${evictionPath(eviction.metadata.namespace, eviction.metadata.name)}`;
       const init: RequestInit = {
         method: "POST",
@@ -23,6 +23,7 @@ export function createFetchTransport(options: FetchTransportOptions): EvictionTr
           accept: "application/json",
           "content-type": "application/json",
           ...(options.token ? { authorization: `Bearer ${options.token}` } : {}),
+          ...impersonationHeaders(impersonate),
         },
         body: JSON.stringify(eviction),
         signal,

@@ -31,6 +31,7 @@ export async function nodeClusters(configs: ClusterConfig[], secrets: SecretRead
         ...(config.description ? { description: config.description } : {}),
         server: kubeConfig.getCurrentCluster()?.server ?? null,
         ...(config.timeoutMs ? { timeoutMs: config.timeoutMs } : {}),
+        ...(config.impersonate ? { impersonate: config.impersonate } : {}),
         transport: createClientNodeTransport(kubeConfig),
       });
     }

@@ -1,9 +1,21 @@
 import type { KubernetesEviction } from "../eviction/request.js";
 import type { UpstreamReply } from "../eviction/upstream.js";
 
+/** Who the gateway acts as on the cluster (Impersonate-User, Impersonate-Group). */
+export interface Impersonation {
+  user: string;
+  group?: string;
+}
+
 /** Sends one policy/v1 Eviction to one cluster's API server. Never throws: every failure is a reply. */
 export interface EvictionTransport {
-  evict(eviction: KubernetesEviction, signal: AbortSignal): Promise<UpstreamReply>;
+  evict(eviction: KubernetesEviction, signal: AbortSignal, impersonate?: Impersonation): Promise<UpstreamReply>;
+}
+
+/** The impersonation headers for a request. */
+export function impersonationHeaders(impersonate: Impersonation | undefined): Record<string, string> {
+  if (!impersonate) return {};
+  return { "Impersonate-User": impersonate.user, ...(impersonate.group ? { "Impersonate-Group": impersonate.group } : {}) };
 }
 
 /** A cluster the gateway can reach, as the routes see it. */
@@ -14,6 +26,7 @@ export interface RegisteredCluster {
   /** The API server's URL, when there is one to show (never a credential). */
   server: string | null;
   timeoutMs?: number;
+  impersonate?: { userPrefix: string; group?: string };
   transport: EvictionTransport;
 }
 

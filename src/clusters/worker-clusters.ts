@@ -19,6 +19,7 @@ export function workerClusters(configs: ClusterConfig[], secrets: SecretReader):
       type: config.type,
       ...(config.description ? { description: config.description } : {}),
       ...(config.timeoutMs ? { timeoutMs: config.timeoutMs } : {}),
+      ...(config.impersonate ? { impersonate: config.impersonate } : {}),
     };
     switch (config.type) {
       case "token": {

@@ -16,10 +16,18 @@ export const SecretRef = z
 export type SecretRef = z.infer<typeof SecretRef>;
 
 const timeoutMs = z.number().int().min(100).max(300_000).optional().meta({ description: "Upstream timeout for this cluster, overriding eviction.upstreamTimeoutMs." });
+const Impersonation = z
+  .strictObject({
+    userPrefix: z.string().max(64).default("eviction-gateway:").meta({ description: "Impersonate-User is this prefix plus the caller's id (an API key's id, or hook:<name>)." }),
+    group: z.string().min(1).max(128).optional().meta({ description: "Sent as Impersonate-Group." }),
+  })
+  .meta({ id: "Impersonation", description: "Act as the caller on the cluster, so its RBAC and audit log see who asked. The gateway's own credentials need the impersonate verb." });
+
 const common = {
   name: clusterName,
   description: z.string().max(200).optional(),
   timeoutMs,
+  impersonate: Impersonation.optional(),
 };
 
 export const ClusterConfig = z
@@ -98,7 +106,8 @@ export type RateLimitPolicy = z.infer<typeof RateLimitPolicy>;
 export const EvictionSettings = z
   .strictObject({
     upstreamTimeoutMs: z.number().int().min(100).max(300_000).default(10_000),
-    maxBodyBytes: z.number().int().min(256).max(1_048_576).default(16_384),
+    maxBodyBytes: z.number().int().min(256).max(1_048_576).default(16_384).meta({ description: "The largest single-eviction body; a batch or webhook may be 64 times this." }),
+    batchConcurrencyPerCluster: z.number().int().min(1).max(32).default(4).meta({ description: "How many items of one batch run at once against one cluster." }),
     backoff: z
       .strictObject({
         initialSeconds: z.number().min(1).default(5),
@@ -116,6 +125,33 @@ export const EvictionSettings = z
       .prefault({}),
   })
   .meta({ id: "EvictionSettings" });
+
+const hookName = z.string().regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, "must be an RFC 1123 label");
+
+export const HookConfig = z
+  .discriminatedUnion("type", [
+    z.strictObject({
+      name: hookName,
+      type: z.literal("standard-webhooks").meta({ description: "Signed per Standard Webhooks: webhook-id, webhook-timestamp, webhook-signature (v1, HMAC-SHA256)." }),
+      secrets: z.array(SecretRef).min(1).max(5).meta({ description: "whsec_… secrets; any of them may sign, so keys can be rotated." }),
+      toleranceSeconds: z.number().int().min(10).max(3600).default(300),
+      scopes: z.array(Scope).min(1),
+    }),
+    z.strictObject({
+      name: hookName,
+      type: z.literal("alertmanager").meta({ description: "Prometheus Alertmanager's webhook (payload version 4), authenticated by the bearer token of its http_config." }),
+      token: SecretRef,
+      cluster: clusterName.optional().meta({ description: "The cluster for alerts without a cluster label." }),
+      labels: z
+        .strictObject({ cluster: z.string().default("cluster"), namespace: z.string().default("namespace"), pod: z.string().default("pod") })
+        .prefault({})
+        .meta({ description: "Which alert labels name the pod." }),
+      dryRun: z.boolean().default(false),
+      scopes: z.array(Scope).min(1),
+    }),
+  ])
+  .meta({ id: "HookConfig" });
+export type HookConfig = z.infer<typeof HookConfig>;
 
 export const StoreConfig = z
   .discriminatedUnion("type", [
@@ -152,6 +188,7 @@ export const GatewayConfig = z
     clusters: z.array(ClusterConfig).min(1),
     apiKeys: z.array(ApiKeyConfig).default([]),
     rateLimits: z.array(RateLimitPolicy).default([]),
+    hooks: z.array(HookConfig).default([]).meta({ description: "Webhooks served at POST /v1/hooks/{name}." }),
     store: StoreConfig.optional().meta({ description: "Default: memory on Node, durable-objects on Workers." }),
     idempotency: z
       .strictObject({ ttlSeconds: z.number().int().min(60).max(7 * 86_400).default(86_400) })
@@ -168,6 +205,7 @@ export const GatewayConfig = z
     unique(config.clusters.map((c) => c.name), ["clusters"], "cluster name", ctx);
     unique(config.apiKeys.map((k) => k.id), ["apiKeys"], "API key id", ctx);
     unique(config.rateLimits.map((p) => p.name), ["rateLimits"], "rate limit name", ctx);
+    unique(config.hooks.map((h) => h.name), ["hooks"], "hook name", ctx);
     config.clusters.forEach((c, i) => {
       if (c.type === "token" && c.caFile && c.caData) ctx.addIssue({ code: "custom", path: ["clusters", i, "caData"], message: "give caFile or caData, not both" });
     });

@@ -18,6 +18,16 @@ export interface AuditEntry {
   reason?: string;
 }
 
+/** What a route records about its answer, for the audit line. */
+export interface Decision {
+  outcome: Outcome;
+  status: number;
+  dryRun: boolean;
+  upstreamStatus?: number | null;
+  retryAfter?: number | null;
+  reason?: string;
+}
+
 export interface AuditSink {
   write(entry: AuditEntry): void;
 }

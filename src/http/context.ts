@@ -1,13 +1,18 @@
 import type { ApiKeyVerifier, Caller } from "../auth/api-keys.js";
-import type { Outcome } from "../eviction/outcome.js";
+import type { ResolvedHook } from "../auth/webhooks.js";
 import type { Context } from "hono";
-import type { AuditSink } from "./audit.js";
+import type { AuditSink, Decision } from "./audit.js";
+import type { Metrics } from "./metrics.js";
 import type { StateGuard } from "./state-guard.js";
 import type { FlowDeps } from "./eviction-flow.js";
 
 /** Everything the app needs from its runtime: built by node.ts or worker.ts. */
-export interface GatewayDeps extends Omit<FlowDeps, "guard"> {
+export interface GatewayDeps extends Omit<FlowDeps, "guard" | "metrics"> {
+  /** Counters and histograms (Node: Prometheus); none when absent. */
+  metrics?: Metrics;
   audit: AuditSink;
+  /** The configured webhooks, their secrets read (auth/webhooks.ts resolveHooks). */
+  hooks: Map<string, ResolvedHook>;
   /** The client's address as the runtime sees it (the socket on Node, cf-connecting-ip on Workers). */
   clientAddress: (c: Context) => string | null;
   /** The OpenAPI document served at /openapi.json. */
@@ -16,18 +21,8 @@ export interface GatewayDeps extends Omit<FlowDeps, "guard"> {
   ready: () => boolean;
 }
 
-/** What the audit line needs to know about the answer. */
-export interface Decision {
-  outcome: Outcome;
-  status: number;
-  dryRun: boolean;
-  upstreamStatus?: number | null;
-  retryAfter?: number | null;
-  reason?: string;
-}
-
 /** The deps as the routes see them: with the store's fail mode applied. */
-export type AppDeps = GatewayDeps & { guard: StateGuard };
+export type AppDeps = GatewayDeps & { guard: StateGuard; metrics: Metrics };
 
 export type GatewayEnv = {
   Variables: {
@@ -38,3 +33,5 @@ export type GatewayEnv = {
     decision: Decision;
   };
 };
+
+export type { Decision } from "./audit.js";

@@ -12,6 +12,8 @@ import type { Attempts, EvictionResult } from "../eviction/result.js";
 import type { UpstreamReply } from "../eviction/upstream.js";
 import { evaluate, planRequestLimits } from "../ratelimit/policies.js";
 import type { StateStore } from "../ratelimit/ports.js";
+import type { Decision } from "./audit.js";
+import type { Metrics } from "./metrics.js";
 import { gatewayResult, type Target } from "./respond.js";
 import type { StateGuard } from "./state-guard.js";
 
@@ -20,6 +22,7 @@ export interface FlowDeps {
   clusters: ClusterRegistry;
   store: StateStore;
   guard: StateGuard;
+  metrics: Metrics;
   clock: () => number;
   random: () => number;
 }
@@ -30,6 +33,8 @@ export interface FlowOutput {
   headers: Record<string, string>;
   /** Extra problem members (RFC 9457 extensions), e.g. violated-policies. */
   extensions?: Record<string, unknown>;
+  /** The API server's answer as it came, when one was asked (the Kubernetes-compatible route passes it on). */
+  reply?: UpstreamReply;
 }
 
 /** Retry hints for answers that come with none of their own. */
@@ -58,6 +63,7 @@ export async function runEviction(deps: FlowDeps, requestId: string, caller: Cal
   const decisions = charges.length ? await deps.guard.run("take", () => deps.store.take(charges, deps.clock()), []) : [];
   const limits = evaluate(planned, decisions);
   if (!limits.allowed) {
+    for (const p of limits.violated) deps.metrics.denied(p.name);
     const names = limits.violated.map((p) => `"${p.name}" (${p.requests} per ${p.perSeconds}s)`).join(", ");
     const message = `Rate limited by the gateway's ${names} policy; retry in ${limits.retryAfterSeconds}s.`;
     const result = gatewayResult(requestId, target, "rate-limited", { dryRun, message, retryAfterSeconds: limits.retryAfterSeconds });
@@ -66,7 +72,10 @@ export async function runEviction(deps: FlowDeps, requestId: string, caller: Cal
   const limitHeaders = limits.headers;
 
   const timeoutMs = cluster.timeoutMs ?? deps.config.eviction.upstreamTimeoutMs;
-  const reply = await withTimeout(timeoutMs, (signal) => cluster.transport.evict(toKubernetesEviction({ ...target }, request), signal));
+  const impersonate = cluster.impersonate ? { user: `${cluster.impersonate.userPrefix}${caller.id}`, ...(cluster.impersonate.group ? { group: cluster.impersonate.group } : {}) } : undefined;
+  const asked = deps.clock();
+  const reply = await withTimeout(timeoutMs, (signal) => cluster.transport.evict(toKubernetesEviction({ ...target }, request), signal, impersonate));
+  deps.metrics.upstream(cluster.name, (deps.clock() - asked) / 1000, reply.kind === "reply" ? reply.status : null);
   const c = classify(reply, dryRun);
 
   // A reservation for evictions-only policies is given back unless the pod was evicted.
@@ -116,7 +125,19 @@ export async function runEviction(deps: FlowDeps, requestId: string, caller: Cal
     ...(c.disruptionBudget ? { disruptionBudget: c.disruptionBudget } : {}),
     ...(attempts ? { attempts } : {}),
   };
-  return done(result, limitHeaders, c.httpStatus ?? HTTP_STATUS[c.outcome]);
+  return { ...done(result, limitHeaders, c.httpStatus ?? HTTP_STATUS[c.outcome]), reply };
+}
+
+/** What the audit line records about one eviction's answer. */
+export function decisionOf(out: FlowOutput, request: EvictionRequest): Decision {
+  return {
+    outcome: out.result.outcome,
+    status: out.status,
+    dryRun: out.result.dryRun,
+    upstreamStatus: out.result.upstream?.status ?? null,
+    retryAfter: out.result.retryAfterSeconds,
+    ...(request.reason ? { reason: request.reason } : {}),
+  };
 }
 
 function forbiddenMessage(target: Target, dryRun: boolean): string {

@@ -4,6 +4,7 @@ import { clusterName, namespaceName, podName } from "../eviction/names.js";
 import { HTTP_STATUS, Outcome, TITLES } from "../eviction/outcome.js";
 import { EvictionRequest } from "../eviction/request.js";
 import { Attempts, DisruptionBudget, EvictionResult, Problem, UpstreamSummary } from "../eviction/result.js";
+import { BatchItem, BatchRequest, BatchResult } from "./batch.js";
 import { ClusterInfo, ClusterList } from "./clusters-route.js";
 
 /**
@@ -13,7 +14,7 @@ import { ClusterInfo, ClusterList } from "./clusters-route.js";
  */
 export function buildOpenApi(version: string): Record<string, unknown> {
   const registry = z.registry<{ id: string }>();
-  for (const schema of [Outcome, UpstreamSummary, DisruptionBudget, Attempts, EvictionRequest, EvictionResult, Problem, ClusterInfo, ClusterList]) {
+  for (const schema of [Outcome, UpstreamSummary, DisruptionBudget, Attempts, EvictionRequest, EvictionResult, Problem, ClusterInfo, ClusterList, BatchItem, BatchRequest, BatchResult]) {
     registry.add(schema, { id: z.globalRegistry.get(schema)!.id! });
   }
   const generated = z.toJSONSchema(registry, { target: "draft-2020-12", uri: (id) => `#/components/schemas/${id}` }) as { schemas: Record<string, unknown> };
@@ -88,6 +89,48 @@ export function buildOpenApi(version: string): Record<string, unknown> {
             "200": { description: "evicted, or would-evict for a dry run.", headers: { ...retryHeaders, "Idempotent-Replayed": header("true when this is a stored answer replayed for an Idempotency-Key.") }, content: { "application/json": { schema: ref("EvictionResult") } } },
             ...problemResponses,
           },
+        },
+      },
+      "/v1/evictions": {
+        post: {
+          operationId: "evictPods",
+          summary: "Evict up to 100 pods; each item is authorized and rate-limited on its own",
+          requestBody: { required: true, content: { "application/json": { schema: ref("BatchRequest") } } },
+          responses: {
+            "200": { description: "A result per item, in order, and a summary.", content: { "application/json": { schema: ref("BatchResult") } } },
+            "400": { description: "The envelope is invalid (an item's own problems are its result).", content: { "application/problem+json": { schema: ref("Problem") } } },
+            "401": unauthorized,
+          },
+        },
+      },
+      "/v1/hooks/{hook}": {
+        post: {
+          operationId: "webhook",
+          security: [],
+          summary: "A configured webhook: Standard Webhooks (signed) or Alertmanager (bearer token)",
+          description:
+            "Standard Webhooks: webhook-id, webhook-timestamp and webhook-signature (v1, HMAC-SHA256 of id.timestamp.body) headers; the body is one eviction ({cluster, namespace, pod, …}) or a batch ({items}). Alertmanager: payload version 4; each firing alert becomes an eviction.",
+          parameters: [{ name: "hook", in: "path", required: true, schema: { type: "string" } }],
+          responses: {
+            "200": { description: "An EvictionResult for one eviction (other statuses as for the eviction route), or a BatchResult." },
+            "401": { description: "Not signed or not authenticated as the hook requires." },
+            "404": { description: "No such hook." },
+            "409": { description: "This webhook-id was already answered." },
+          },
+        },
+      },
+      "/k8s/{cluster}/api/v1/namespaces/{namespace}/pods/{pod}/eviction": {
+        post: {
+          operationId: "kubernetesEviction",
+          summary: "Kubernetes-compatible: a raw policy/v1 or policy/v1beta1 Eviction in, Kubernetes Status objects out",
+          description: "Point a kubeconfig's server at <gateway>/k8s/<cluster> with an API key as its token, and kubectl, client-go and client-node evict through the gateway unchanged.",
+          parameters: [
+            pathParam("cluster", clusterName, "A cluster registered with the gateway."),
+            pathParam("namespace", namespaceName, "The pod's namespace."),
+            pathParam("pod", podName, "The pod's name."),
+          ],
+          requestBody: { required: true, content: { "application/json": { schema: { type: "object", description: "A policy/v1 Eviction." } } } },
+          responses: { "201": { description: "A Success Status." }, default: { description: "A Failure Status, as kube-apiserver writes it." } },
         },
       },
       "/v1/clusters": {

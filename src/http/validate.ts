@@ -4,7 +4,7 @@ import type { Problem } from "../eviction/result.js";
 export type FieldErrors = NonNullable<Problem["errors"]>;
 
 /** zod issues as RFC 9457 `errors` entries, each with a JSON pointer into the request. */
-export function toFieldErrors(error: z.ZodError, root: "#/body" | "#/path"): FieldErrors {
+export function toFieldErrors(error: z.ZodError, root: string): FieldErrors {
   return error.issues.slice(0, 20).map((issue) => ({
     detail: issue.message,
     pointer: [root, ...issue.path.map((p) => String(p).replace(/~/g, "~0").replace(/\//g, "~1"))].join("/"),

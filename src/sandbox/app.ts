@@ -23,8 +23,22 @@ export function createSandboxApp(cluster: SandboxCluster): Hono<Env> {
   app.use("*", async (c, next) => {
     const header = c.req.header("authorization") ?? "";
     const token = /^Bearer (.+)$/i.exec(header)?.[1];
-    const user = token === undefined ? undefined : cluster.options.tokens.find((t) => timingSafeEqual(t.token, token));
-    if (!user) throw unauthorized();
+    const authenticated = token === undefined ? undefined : cluster.options.tokens.find((t) => timingSafeEqual(t.token, token));
+    if (!authenticated) throw unauthorized();
+    let user = authenticated;
+    const impersonated = c.req.header("impersonate-user");
+    const groups = c.req.header("impersonate-group")?.split(",").map((g) => g.trim()) ?? [];
+    if (impersonated) {
+      if (authenticated.role !== "admin") {
+        throw failure(403, "Forbidden", `users "${impersonated}" is forbidden: User "${authenticated.user}" cannot impersonate resource "users" in API group "" at the cluster scope`, {
+          name: impersonated,
+          kind: "users",
+        });
+      }
+      user = { token: authenticated.token, user: impersonated, role: cluster.options.impersonatedRoles[impersonated] ?? "admin" };
+    }
+    cluster.requestLog.push({ user: user.user, groups, impersonatedBy: impersonated ? authenticated.user : null, method: c.req.method, path: new URL(c.req.url).pathname });
+    if (cluster.requestLog.length > 500) cluster.requestLog.shift();
     c.set("user", user);
     reconcile(cluster);
     await next();

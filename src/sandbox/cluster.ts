@@ -34,6 +34,17 @@ export interface SandboxOptions {
   conflictRetry?: { tries: number; delayMs: number };
   /** The longest the "hang" fault holds a request (default 120 s). */
   hangMs?: number;
+  /** Roles of users an admin may impersonate (Impersonate-User); anyone not listed is an admin. */
+  impersonatedRoles?: Record<string, SandboxToken["role"]>;
+}
+
+/** Who asked what, as the sandbox's audit log records it (the last 500 requests). */
+export interface SandboxRequestRecord {
+  user: string;
+  groups: string[];
+  impersonatedBy: string | null;
+  method: string;
+  path: string;
 }
 
 /** When time-driven changes are due, keyed "namespace/name" (pods) or by namespace. */
@@ -54,6 +65,7 @@ export interface Store {
 export class SandboxCluster {
   readonly options: Required<Omit<SandboxOptions, "tokens">> & { tokens: SandboxToken[] };
   readonly namespaces = new Map<string, Store>();
+  readonly requestLog: SandboxRequestRecord[] = [];
   readonly timers: Timers = { podReadyAt: new Map(), podGoneAt: new Map(), namespaceCleanupAt: new Map() };
   private resourceVersion = 100;
 
@@ -67,6 +79,7 @@ export class SandboxCluster {
       namespaceCleanupMs: 5000,
       conflictRetry: { tries: 20, delayMs: 500 },
       hangMs: 120_000,
+      impersonatedRoles: {},
       ...options,
     };
   }
