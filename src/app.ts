@@ -10,6 +10,7 @@ import { EVICTION_PATH, evictionRoute } from "./http/eviction-route.js";
 import { healthRoutes } from "./http/health-routes.js";
 import { hooksRoute } from "./http/hooks-route.js";
 import { KUBERNETES_EVICTION_PATH, kubernetesRoute } from "./http/kubernetes-route.js";
+import { toKubernetesAnswer } from "./http/kubernetes-status.js";
 import { noMetrics } from "./http/metrics.js";
 import { StateGuard, StoreUnavailable } from "./http/state-guard.js";
 import { gatewayResult, respond } from "./http/respond.js";
@@ -57,5 +58,10 @@ function storeUnavailable(c: Context<GatewayEnv>): Response {
   const target = { cluster: params.cluster ?? "", namespace: params.namespace ?? "", pod: params.pod ?? "" };
   c.set("decision", { outcome: "unavailable", status: 503, dryRun: false, retryAfter: 5 });
   const message = "The gateway cannot reach its state store, so it cannot check its limits; nothing was sent to the cluster. Retry in 5s.";
-  return respond(c, gatewayResult(c.get("requestId"), target, "unavailable", { message, retryAfterSeconds: 5 }), 503);
+  const result = gatewayResult(c.get("requestId"), target, "unavailable", { message, retryAfterSeconds: 5 });
+  if (c.req.path.startsWith("/k8s/")) {
+    const answer = toKubernetesAnswer(result, 503, undefined);
+    return c.body(JSON.stringify(answer.body), 503, { ...answer.headers, "Content-Type": "application/json" });
+  }
+  return respond(c, result, 503);
 }

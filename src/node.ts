@@ -1,4 +1,6 @@
+import { readFileSync } from "node:fs";
 import { createServer, type IncomingMessage, type Server } from "node:http";
+import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
 import { pathToFileURL } from "node:url";
 import { getRequestListener } from "@hono/node-server";
@@ -22,6 +24,8 @@ export interface NodeGatewayOptions {
   port?: number;
   env?: NodeJS.ProcessEnv;
   audit?: AuditSink;
+  /** Serve HTTPS with this certificate (kubectl and client-node send tokens only over TLS). */
+  tls?: { certPem: string; keyPem: string };
 }
 
 export interface NodeGateway {
@@ -85,7 +89,7 @@ export async function startNodeGateway(options: NodeGatewayOptions = {}): Promis
       if (--inFlight === 0) drained?.();
     }
   });
-  const server: Server = createServer(listener);
+  const server: Server = options.tls ? createHttpsServer({ cert: options.tls.certPem, key: options.tls.keyPem }, listener) : createServer(listener);
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(options.port ?? 8787, options.host ?? "127.0.0.1", () => resolve());
@@ -94,7 +98,7 @@ export async function startNodeGateway(options: NodeGatewayOptions = {}): Promis
   const host = address.includes(":") ? `[${address}]` : address;
 
   return {
-    url: `http://${host}:${port}`,
+    url: `${options.tls ? "https" : "http"}://${host}:${port}`,
     demoKey,
     async close() {
       draining = true;
@@ -114,7 +118,8 @@ async function main(): Promise<void> {
   let config: GatewayConfig | undefined;
   const path = configPathFrom(process.argv.slice(2), env);
   if (path) config = loadConfigFile(path);
-  const gateway = await startNodeGateway({ ...(config ? { config } : {}), host: env.HOST ?? "127.0.0.1", port: Number(env.PORT ?? 8787) });
+  const tls = env.TLS_CERT_FILE && env.TLS_KEY_FILE ? { certPem: readFileSync(env.TLS_CERT_FILE, "utf8"), keyPem: readFileSync(env.TLS_KEY_FILE, "utf8") } : undefined;
+  const gateway = await startNodeGateway({ ...(config ? { config } : {}), ...(tls ? { tls } : {}), host: env.HOST ?? "127.0.0.1", port: Number(env.PORT ?? 8787) });
   const log = (msg: string, extra: object = {}) => console.error(JSON.stringify({ level: "info", msg, ...extra }));
   log("eviction gateway listening", { url: gateway.url, config: path ?? "embedded default (sandbox cluster, memory stores)" });
   if (gateway.demoKey) {

@@ -75,12 +75,7 @@ export async function runBatch(
     const item = (raw !== null && typeof raw === "object" ? raw : {}) as Record<string, unknown>;
     const { cluster, namespace, pod, ...body } = item;
     const target = { cluster: String(cluster ?? ""), namespace: String(namespace ?? ""), pod: String(pod ?? "") };
-    const input = validateEviction(itemId, target, raw !== null && typeof raw === "object" ? body : raw, { target: `#/items/${i}`, body: `#/items/${i}` });
-    if (!input.ok) {
-      results[i] = input.result;
-      observe(deps, { requestId: itemId, caller: caller.id, route, target, started, decision: { outcome: "invalid", status: 400, dryRun: false } });
-      return;
-    }
+
     // Redeliveries: an item already answered finally is answered from the store; one in flight is left alone.
     const dedupe = options.dedupeKey?.(i);
     if (dedupe) {
@@ -88,15 +83,28 @@ export async function runBatch(
       const begin = await deps.guard.run("idempotency", () => deps.store.begin(dedupe, "item", deps.clock(), inFlightMs), { state: "started" as const });
       if (begin.state === "replay" || begin.state === "in-flight") {
         duplicates++;
-        results[i] = begin.state === "replay" ? (JSON.parse(begin.response.body) as EvictionResult) : gatewayResult(itemId, target, "conflict", { message: "This alert is being handled by an earlier delivery.", retryable: true, retryAfterSeconds: 1 });
+        results[i] =
+          begin.state === "replay"
+            ? (JSON.parse(begin.response.body) as EvictionResult)
+            : gatewayResult(itemId, target, "conflict", { message: "This alert is being handled by an earlier delivery.", retryable: true, retryAfterSeconds: 1 });
         return;
       }
     }
-    const out = await runEviction(deps, itemId, caller, input.target, input.request);
-    results[i] = out.result;
-    observe(deps, { requestId: itemId, caller: caller.id, route, target, started, decision: decisionOf(out, input.request) });
+
+    const input = validateEviction(itemId, target, raw !== null && typeof raw === "object" ? body : raw, { target: `#/items/${i}`, body: `#/items/${i}` });
+    let status = 400;
+    if (!input.ok) {
+      results[i] = input.result;
+      observe(deps, { requestId: itemId, caller: caller.id, route, target, started, decision: { outcome: "invalid", status, dryRun: false } });
+    } else {
+      const out = await runEviction(deps, itemId, caller, input.target, input.request);
+      results[i] = out.result;
+      status = out.status;
+      observe(deps, { requestId: itemId, caller: caller.id, route, target, started, decision: decisionOf(out, input.request) });
+    }
     if (dedupe) {
-      const stored = RETRYABLE.has(out.result.outcome) ? null : { status: out.status, contentType: "application/json", body: JSON.stringify(out.result) };
+      const result = results[i]!;
+      const stored = RETRYABLE.has(result.outcome) ? null : { status, contentType: "application/json", body: JSON.stringify(result) };
       await deps.guard.soft("idempotency", () => deps.store.complete(dedupe, "item", stored, deps.clock(), deps.config.idempotency.ttlSeconds * 1000), undefined);
     }
   };
