@@ -12,7 +12,8 @@ export interface Classification {
   httpStatus?: number;
 }
 
-interface KubernetesStatus {
+/** A Status as it may arrive: every field unchecked until read. */
+interface UntrustedStatus {
   kind?: unknown;
   status?: unknown;
   message?: unknown;
@@ -90,18 +91,18 @@ function unparseable(upstream: UpstreamSummary): Classification {
   };
 }
 
-function parseStatus(body: string, contentType: string | null): KubernetesStatus | null {
+function parseStatus(body: string, contentType: string | null): UntrustedStatus | null {
   if (contentType !== null && !/json/i.test(contentType)) return null;
   if (body.length === 0) return null;
   try {
     const value: unknown = JSON.parse(body);
-    return value !== null && typeof value === "object" && !Array.isArray(value) ? (value as KubernetesStatus) : null;
+    return value !== null && typeof value === "object" && !Array.isArray(value) ? (value as UntrustedStatus) : null;
   } catch {
     return null;
   }
 }
 
-function readCauses(status: KubernetesStatus | null): UpstreamSummary["causes"] {
+function readCauses(status: UntrustedStatus | null): UpstreamSummary["causes"] {
   const raw = status?.details?.causes;
   if (!Array.isArray(raw)) return [];
   return raw.slice(0, 20).flatMap((c: unknown) => {
@@ -125,7 +126,7 @@ function plainText(body: string): string | null {
 }
 
 /** Retry-After as delay-seconds or HTTP-date (RFC 9110 §10.2.3), else the Status's retryAfterSeconds. */
-export function retryAfterFrom(header: string | null, status: KubernetesStatus | null, now = Date.now()): number | null {
+export function retryAfterFrom(header: string | null, status: UntrustedStatus | null, now = Date.now()): number | null {
   if (header !== null) {
     const trimmed = header.trim();
     if (/^\d+$/.test(trimmed)) {

@@ -6,7 +6,8 @@ import { limitBody } from "./body-limit.js";
 import type { GatewayEnv } from "./context.js";
 import { decisionOf, runEviction } from "./eviction-flow.js";
 import { validateEviction } from "./eviction-input.js";
-import { kubernetesStatus, toKubernetesAnswer, type KubernetesStatus } from "./kubernetes-status.js";
+import { failureStatus, type Status } from "../eviction/kubernetes-status.js";
+import { toKubernetesAnswer } from "./kubernetes-status.js";
 
 export const KUBERNETES_EVICTION_PATH = "/k8s/:cluster/api/v1/namespaces/:namespace/pods/:pod/eviction";
 
@@ -37,7 +38,7 @@ export function kubernetesRoute(app: Hono<GatewayEnv>): void {
 
   app.post(
     KUBERNETES_EVICTION_PATH,
-    limitBody(1, (c, limit) => toResponse(c, { status: 413, body: kubernetesStatus(413, "RequestEntityTooLarge", `the request body is larger than ${limit} bytes`), headers: {} })),
+    limitBody(1, (c, limit) => toResponse(c, { status: 413, body: failureStatus(413, "RequestEntityTooLarge", `the request body is larger than ${limit} bytes`), headers: {} })),
     async (c) => {
       const refused = await guard(c);
       if (refused) return refused;
@@ -62,28 +63,28 @@ export function kubernetesRoute(app: Hono<GatewayEnv>): void {
 }
 
 /** Reads a policy/v1 or policy/v1beta1 Eviction and checks it as kube-apiserver does (its messages included). */
-function decodeEviction(text: string, namespace: string, pod: string, queryDryRun: string[]): EvictionRequest | KubernetesStatus {
+function decodeEviction(text: string, namespace: string, pod: string, queryDryRun: string[]): EvictionRequest | Status {
   let body: unknown;
   try {
     body = JSON.parse(text);
   } catch {
-    return kubernetesStatus(400, "BadRequest", "the body of the request was in an unknown format - accepted media types include: application/json");
+    return failureStatus(400, "BadRequest", "the body of the request was in an unknown format - accepted media types include: application/json");
   }
-  if (body === null || typeof body !== "object" || Array.isArray(body)) return kubernetesStatus(400, "BadRequest", "the body of the request was in an unknown format - accepted media types include: application/json");
+  if (body === null || typeof body !== "object" || Array.isArray(body)) return failureStatus(400, "BadRequest", "the body of the request was in an unknown format - accepted media types include: application/json");
   const e = body as { apiVersion?: unknown; kind?: unknown; metadata?: { name?: unknown; namespace?: unknown }; deleteOptions?: Record<string, unknown> };
   const apiVersion = e.apiVersion ?? "policy/v1";
   if (apiVersion !== "policy/v1" && apiVersion !== "policy/v1beta1") {
-    return kubernetesStatus(400, "BadRequest", `the API version in the data (${String(apiVersion).slice(0, 64)}) does not match the expected API version (policy/v1)`);
+    return failureStatus(400, "BadRequest", `the API version in the data (${String(apiVersion).slice(0, 64)}) does not match the expected API version (policy/v1)`);
   }
-  if ((e.kind ?? "Eviction") !== "Eviction") return kubernetesStatus(400, "BadRequest", `the kind in the data (${String(e.kind).slice(0, 64)}) does not match the expected kind (Eviction)`);
+  if ((e.kind ?? "Eviction") !== "Eviction") return failureStatus(400, "BadRequest", `the kind in the data (${String(e.kind).slice(0, 64)}) does not match the expected kind (Eviction)`);
   const ns = e.metadata?.namespace ?? "";
-  if (ns !== "" && ns !== namespace) return kubernetesStatus(400, "BadRequest", "the namespace of the provided object does not match the namespace sent on the request");
-  if ((e.metadata?.name ?? "") !== pod) return kubernetesStatus(400, "BadRequest", "name in URL does not match name in Eviction object");
+  if (ns !== "" && ns !== namespace) return failureStatus(400, "BadRequest", "the namespace of the provided object does not match the namespace sent on the request");
+  if ((e.metadata?.name ?? "") !== pod) return failureStatus(400, "BadRequest", "name in URL does not match name in Eviction object");
 
   const options = e.deleteOptions ?? {};
   const dryRun = [...queryDryRun, ...(Array.isArray(options.dryRun) ? (options.dryRun as unknown[]) : [])];
   if (dryRun.some((v) => v !== "All")) {
-    return kubernetesStatus(422, "Invalid", 'DeleteOptions.meta.k8s.io "" is invalid: dryRun: Unsupported value: supported values: "All"', {
+    return failureStatus(422, "Invalid", 'DeleteOptions.meta.k8s.io "" is invalid: dryRun: Unsupported value: supported values: "All"', {
       kind: "DeleteOptions",
       causes: [{ reason: "FieldValueNotSupported", message: 'Unsupported value: supported values: "All"', field: "dryRun" }],
     });
@@ -91,7 +92,7 @@ function decodeEviction(text: string, namespace: string, pod: string, queryDryRu
   const policy = options.propagationPolicy;
   if (policy !== undefined && policy !== null && !["Foreground", "Background", "Orphan"].includes(String(policy))) {
     const detail = `Unsupported value: "${String(policy).slice(0, 64)}": supported values: "Foreground", "Background", "Orphan"`;
-    return kubernetesStatus(422, "Invalid", `DeleteOptions.meta.k8s.io "" is invalid: propagationPolicy: ${detail}`, {
+    return failureStatus(422, "Invalid", `DeleteOptions.meta.k8s.io "" is invalid: propagationPolicy: ${detail}`, {
       kind: "DeleteOptions",
       causes: [{ reason: "FieldValueNotSupported", message: detail, field: "propagationPolicy" }],
     });
@@ -111,7 +112,7 @@ function decodeEviction(text: string, namespace: string, pod: string, queryDryRu
   };
 }
 
-function toResponse(c: Context<GatewayEnv>, answer: { status: number; body: KubernetesStatus | string; headers: Record<string, string> }): Response {
+function toResponse(c: Context<GatewayEnv>, answer: { status: number; body: Status | string; headers: Record<string, string> }): Response {
   const body = typeof answer.body === "string" ? answer.body : JSON.stringify(answer.body);
   return c.body(body, answer.status as never, { ...answer.headers, "Content-Type": "application/json" });
 }

@@ -1,22 +1,7 @@
+import { failureStatus, type Status } from "../eviction/kubernetes-status.js";
 import type { Outcome } from "../eviction/outcome.js";
 import type { EvictionResult } from "../eviction/result.js";
 import type { UpstreamReply } from "../eviction/upstream.js";
-
-/** A Kubernetes Status, as the compatible route answers. */
-export interface KubernetesStatus {
-  kind: "Status";
-  apiVersion: "v1";
-  metadata: Record<string, never>;
-  status: "Success" | "Failure";
-  message?: string;
-  reason?: string;
-  details?: { name?: string; kind?: string; causes?: { reason?: string; message?: string; field?: string }[]; retryAfterSeconds?: number };
-  code: number;
-}
-
-export function kubernetesStatus(code: number, reason: string, message: string, details?: KubernetesStatus["details"]): KubernetesStatus {
-  return { kind: "Status", apiVersion: "v1", metadata: {}, status: "Failure", message, ...(reason ? { reason } : {}), ...(details ? { details } : {}), code };
-}
 
 /** Reasons for answers the gateway gives itself (StatusReason names from apimachinery). */
 const REASONS: Partial<Record<Outcome, [number, string]>> = {
@@ -34,7 +19,7 @@ const REASONS: Partial<Record<Outcome, [number, string]>> = {
  * one, passed on as it came; otherwise a Status for the gateway's outcome. Retryable answers
  * carry retryAfterSeconds and Retry-After, as the API server writes them.
  */
-export function toKubernetesAnswer(result: EvictionResult, httpStatus: number, reply: UpstreamReply | undefined): { status: number; body: KubernetesStatus | string; headers: Record<string, string> } {
+export function toKubernetesAnswer(result: EvictionResult, httpStatus: number, reply: UpstreamReply | undefined): { status: number; body: Status | string; headers: Record<string, string> } {
   if (reply?.kind === "reply" && isStatusBody(reply) && result.outcome !== "throttled" && result.outcome !== "unavailable") {
     return { status: reply.status, body: reply.body, headers: reply.retryAfter ? { "Retry-After": reply.retryAfter } : {} };
   }
@@ -46,7 +31,7 @@ export function toKubernetesAnswer(result: EvictionResult, httpStatus: number, r
   };
   return {
     status: code,
-    body: kubernetesStatus(code, reason, result.message, Object.keys(details).length ? details : undefined),
+    body: failureStatus(code, reason, result.message, Object.keys(details).length ? details : undefined),
     headers: retry !== null ? { "Retry-After": String(retry) } : {},
   };
 }

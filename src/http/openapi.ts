@@ -52,6 +52,11 @@ export function buildOpenApi(version: string): Record<string, unknown> {
   );
 
   const pathParam = (name: string, schema: z.ZodType, description: string) => ({ name, in: "path", required: true, description, schema: inline(schema) });
+  const podParams = [
+    pathParam("cluster", clusterName, "A cluster registered with the gateway."),
+    pathParam("namespace", namespaceName, "The pod's namespace."),
+    pathParam("pod", podName, "The pod's name."),
+  ];
   const unauthorized = { description: "No or bad API key.", content: { "application/problem+json": { schema: ref("Problem") } } };
 
   return {
@@ -72,9 +77,7 @@ export function buildOpenApi(version: string): Record<string, unknown> {
           operationId: "evictPod",
           summary: "Evict one pod, respecting its PodDisruptionBudget",
           parameters: [
-            pathParam("cluster", clusterName, "A cluster registered with the gateway."),
-            pathParam("namespace", namespaceName, "The pod's namespace."),
-            pathParam("pod", podName, "The pod's name."),
+            ...podParams,
             {
               name: "Idempotency-Key",
               in: "header",
@@ -124,11 +127,7 @@ export function buildOpenApi(version: string): Record<string, unknown> {
           operationId: "kubernetesEviction",
           summary: "Kubernetes-compatible: a raw policy/v1 or policy/v1beta1 Eviction in, Kubernetes Status objects out",
           description: "Point a kubeconfig's server at <gateway>/k8s/<cluster> with an API key as its token, and kubectl, client-go and client-node evict through the gateway unchanged.",
-          parameters: [
-            pathParam("cluster", clusterName, "A cluster registered with the gateway."),
-            pathParam("namespace", namespaceName, "The pod's namespace."),
-            pathParam("pod", podName, "The pod's name."),
-          ],
+          parameters: podParams,
           requestBody: { required: true, content: { "application/json": { schema: { type: "object", description: "A policy/v1 Eviction." } } } },
           responses: { "201": { description: "A Success Status." }, default: { description: "A Failure Status, as kube-apiserver writes it." } },
         },

@@ -1,31 +1,6 @@
-/**
- * Kubernetes Status objects as kube-apiserver writes them, field order included
- * (kind, apiVersion, metadata, status, message, reason, details, code).
- */
-export interface StatusCause {
-  reason?: string;
-  message?: string;
-  field?: string;
-}
+import { failureStatus, type Status, type StatusCause, type StatusDetails } from "../eviction/kubernetes-status.js";
 
-export interface StatusDetails {
-  name?: string;
-  group?: string;
-  kind?: string;
-  causes?: StatusCause[];
-  retryAfterSeconds?: number;
-}
-
-export interface Status {
-  kind: "Status";
-  apiVersion: "v1";
-  metadata: Record<string, never>;
-  status: "Success" | "Failure";
-  message?: string;
-  reason?: string;
-  details?: StatusDetails;
-  code: number;
-}
+export type { Status, StatusCause, StatusDetails };
 
 /** An API answer that is not a success, thrown inside the sandbox and written by the app. */
 export class ApiError extends Error {
@@ -41,19 +16,9 @@ export class ApiError extends Error {
 }
 
 export function failure(code: number, reason: string, message: string, details?: StatusDetails): ApiError {
-  const status: Status = {
-    kind: "Status",
-    apiVersion: "v1",
-    metadata: {},
-    status: "Failure",
-    message,
-    ...(reason !== "" ? { reason } : {}),
-    ...(details ? { details } : {}),
-    code,
-  };
   // Retry-After is written whenever retryAfterSeconds > 0 (apiserver responsewriters.ErrorNegotiated).
   const headers: Record<string, string> = details?.retryAfterSeconds ? { "retry-after": String(details.retryAfterSeconds) } : {};
-  return new ApiError(status, headers);
+  return new ApiError(failureStatus(code, reason, message, details), headers);
 }
 
 export const SUCCESS_201: Status = { kind: "Status", apiVersion: "v1", metadata: {}, status: "Success", code: 201 };
