@@ -49,7 +49,7 @@ export async function startNodeGateway(options: NodeGatewayOptions = {}): Promis
   }
   const secrets = nodeSecretReader(env);
   const hooks = await resolveHooks(config.hooks, secrets);
-  const clusters = await nodeClusters(config.clusters, secrets);
+  const clusters = await nodeClusters(config.clusters, secrets, config.eviction.circuitBreaker);
   const store = await nodeStore(config.store, secrets, (line) => console.error(JSON.stringify(line))).catch(async (error: unknown) => {
     await clusters.close();
     throw error;

@@ -36,7 +36,7 @@ async function build(env: WorkerEnv): Promise<Built> {
       config = parseConfig(embeddedConfig(await entryFor(env.GATEWAY_DEMO_KEY, DEMO_KEY_SCOPES, "demo key")), "embedded default");
     }
     const secrets = bindingSecretReader(env);
-    const clusters = workerClusters(config.clusters, secrets);
+    const clusters = workerClusters(config.clusters, secrets, config.eviction.circuitBreaker);
     const hooks = await resolveHooks(config.hooks, secrets);
     const app = createApp({
       config,

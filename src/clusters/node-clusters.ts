@@ -6,6 +6,7 @@ import type { SecretReader } from "../config/secrets.js";
 import { SandboxCluster } from "../sandbox/cluster.js";
 import { seedDemo } from "../sandbox/seed.js";
 import { serveSandbox, type RunningSandbox } from "../sandbox/serve.js";
+import { CircuitBreaker, withCircuitBreaker, type BreakerPolicy } from "./circuit-breaker.js";
 import { createClientNodeTransport } from "./client-node-transport.js";
 import { ClusterRegistry, type RegisteredCluster } from "./transport.js";
 
@@ -13,7 +14,7 @@ import { ClusterRegistry, type RegisteredCluster } from "./transport.js";
  * Node: every cluster goes through @kubernetes/client-node. A `sandbox` cluster is served
  * on loopback over HTTPS with a CA made at start, and reached the same way as a real one.
  */
-export async function nodeClusters(configs: ClusterConfig[], secrets: SecretReader): Promise<ClusterRegistry> {
+export async function nodeClusters(configs: ClusterConfig[], secrets: SecretReader, breaker: BreakerPolicy): Promise<ClusterRegistry> {
   const sandboxes: RunningSandbox[] = [];
   const clusters: RegisteredCluster[] = [];
   try {
@@ -32,7 +33,7 @@ export async function nodeClusters(configs: ClusterConfig[], secrets: SecretRead
         server: kubeConfig.getCurrentCluster()?.server ?? null,
         ...(config.timeoutMs ? { timeoutMs: config.timeoutMs } : {}),
         ...(config.impersonate ? { impersonate: config.impersonate } : {}),
-        transport: createClientNodeTransport(kubeConfig),
+        transport: withCircuitBreaker(createClientNodeTransport(kubeConfig), new CircuitBreaker(breaker)),
       });
     }
   } catch (error) {
@@ -82,7 +83,8 @@ async function load(kc: KubeConfig, config: ClusterConfig, secrets: SecretReader
 
 function fromServer(kc: KubeConfig, name: string, server: string, token: string, caData: string | undefined): void {
   kc.loadFromOptions({
-    clusters: [{ name, server, ...(caData ? { caData } : {}), skipTLSVerify: false }],
+    // client-node refuses a plain-http server (e.g. kubectl proxy) unless skipTLSVerify is set; there is no TLS to skip then.
+    clusters: [{ name, server, ...(caData ? { caData } : {}), skipTLSVerify: server.startsWith("http://") }],
     users: [{ name: `${name}-user`, token }],
     contexts: [{ name, cluster: name, user: `${name}-user` }],
     currentContext: name,

@@ -3,6 +3,7 @@ import type { SecretReader } from "../config/secrets.js";
 import { createSandboxApp } from "../sandbox/app.js";
 import { SandboxCluster } from "../sandbox/cluster.js";
 import { seedDemo } from "../sandbox/seed.js";
+import { CircuitBreaker, withCircuitBreaker, type BreakerPolicy } from "./circuit-breaker.js";
 import { createFetchTransport } from "./fetch-transport.js";
 import { ClusterRegistry, type RegisteredCluster } from "./transport.js";
 
@@ -11,7 +12,7 @@ import { ClusterRegistry, type RegisteredCluster } from "./transport.js";
  * private CA, so a cluster needs a publicly trusted certificate (or a tunnel). A `sandbox`
  * cluster lives inside the isolate and is called in-process.
  */
-export function workerClusters(configs: ClusterConfig[], secrets: SecretReader): ClusterRegistry {
+export function workerClusters(configs: ClusterConfig[], secrets: SecretReader, breaker: BreakerPolicy): ClusterRegistry {
   const clusters = configs.map((config, index): RegisteredCluster => {
     const where = `${formatPath(["clusters", index])} (${config.name})`;
     const info = {
@@ -48,5 +49,5 @@ export function workerClusters(configs: ClusterConfig[], secrets: SecretReader):
         throw new ConfigError(`invalid config:\n  ${where}: type "${config.type}" needs Node (@kubernetes/client-node); on Workers use type "token"`);
     }
   });
-  return new ClusterRegistry(clusters);
+  return new ClusterRegistry(clusters.map((c) => ({ ...c, transport: withCircuitBreaker(c.transport, new CircuitBreaker(breaker)) })));
 }

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { clusterName } from "../eviction/names.js";
 
 /**
@@ -107,6 +107,13 @@ export const EvictionSettings = z
   .strictObject({
     upstreamTimeoutMs: z.number().int().min(100).max(300_000).default(10_000),
     maxBodyBytes: z.number().int().min(256).max(1_048_576).default(16_384).meta({ description: "The largest single-eviction body; a batch or webhook may be 64 times this." }),
+    circuitBreaker: z
+      .strictObject({
+        failureThreshold: z.number().int().min(1).max(1000).default(5).meta({ description: "Consecutive failures (no answer, or 502/503/504 or an unknown 500) that open the circuit." }),
+        cooldownSeconds: z.number().int().min(1).max(3600).default(10).meta({ description: "How long it stays open before one probe is let through." }),
+      })
+      .prefault({})
+      .meta({ description: "Per cluster: while open, evictions are answered unavailable at once, with Retry-After." }),
     batchConcurrencyPerCluster: z.number().int().min(1).max(32).default(4).meta({ description: "How many items of one batch run at once against one cluster." }),
     backoff: z
       .strictObject({

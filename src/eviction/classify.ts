@@ -33,7 +33,7 @@ export function classify(reply: UpstreamReply, dryRun: boolean): Classification 
     return {
       outcome: "unavailable",
       upstream: { status: null, reason: reply.failure, message: reply.detail, causes: [] },
-      upstreamRetryAfterSeconds: null,
+      upstreamRetryAfterSeconds: reply.retryAfterSeconds ?? null,
       ...(reply.failure === "timeout" ? { httpStatus: 504 } : {}),
     };
   }

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 
 // Kubernetes' own name rules (apimachinery validation.IsDNS1123Label / IsDNS1123Subdomain),
 // checked here so that a bad name never leaves the gateway.

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 
 /** Every answer the gateway gives names exactly one of these. */
 export const Outcome = z

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { clusterName, namespaceName, podName } from "./names.js";
 
 /** The optional JSON body of POST /v1/clusters/{cluster}/namespaces/{namespace}/pods/{pod}/eviction. */

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { Outcome } from "./outcome.js";
 
 export const UpstreamCause = z.object({

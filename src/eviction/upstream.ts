@@ -15,7 +15,9 @@ export type UpstreamReply =
     }
   | {
       kind: "failure";
-      failure: "timeout" | "refused" | "tls" | "network" | "too-large";
+      failure: "timeout" | "refused" | "tls" | "network" | "too-large" | "circuit-open";
       /** A short technical line for the audit log and the message (never a secret). */
       detail: string;
+      /** When the transport itself knows how long to wait (an open circuit). */
+      retryAfterSeconds?: number;
     };

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import type { ResolvedHook } from "../auth/webhooks.js";
 import { MAX_BATCH_ITEMS } from "./batch.js";
 

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import type { Caller } from "../auth/api-keys.js";
 import { Outcome, RETRYABLE } from "../eviction/outcome.js";
 import { EvictionRequest } from "../eviction/request.js";

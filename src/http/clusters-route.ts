@@ -1,5 +1,5 @@
 import type { Hono } from "hono";
-import { z } from "zod";
+import * as z from "zod";
 import { couldName } from "../auth/scope.js";
 import { addressLimit } from "./address-limit.js";
 import { authenticate } from "./authenticate.js";

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { GatewayConfig } from "../config/schema.js";
 import { clusterName, namespaceName, podName } from "../eviction/names.js";
 import { HTTP_STATUS, Outcome, TITLES } from "../eviction/outcome.js";
