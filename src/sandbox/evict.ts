@@ -252,6 +252,9 @@ async function applyFault(cluster: SandboxCluster, pod: Pod, signal: AbortSignal
       throw failure(500, "InternalError", "Internal error occurred: etcdserver: leader changed", { causes: [{ message: "etcdserver: leader changed" }] });
     case "garbage":
       throw new ApiError({ text: "<html><body>502 Bad Gateway</body></html>", code: 201 }, { "content-type": "text/html" });
+    case "slow": // answers normally, a second late
+      await sleep(1000, signal);
+      return;
     case "hang":
       await sleep(cluster.options.hangMs, signal);
       throw failure(504, "Timeout", "Timeout: request did not complete within requested timeout - context deadline exceeded", {});

@@ -3,7 +3,7 @@ import type { SandboxCluster } from "./cluster.js";
 import { FAULT_ANNOTATION, type Pod } from "./objects.js";
 
 /** The faults a pod can ask for (see evict.ts), each seeded as a pod of that name in namespace "chaos". */
-export const FAULTS = ["throttle", "shutdown", "timeout", "hang", "error", "garbage"] as const;
+export const FAULTS = ["throttle", "shutdown", "timeout", "hang", "error", "garbage", "slow"] as const;
 
 /**
  * The demo world the embedded default serves:
