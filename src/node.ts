@@ -13,7 +13,7 @@ import { configPathFrom, loadConfigFile } from "./config/load-file.js";
 import { nodeSecretReader } from "./config/node-secrets.js";
 import { ConfigError, parseConfig, type GatewayConfig } from "./config/schema.js";
 import { resolveHooks } from "./auth/webhooks.js";
-import { consoleAuditSink, type AuditSink } from "./http/audit.js";
+import { bufferedAuditSink, type AuditSink } from "./http/audit.js";
 import { prometheusMetrics } from "./http/prometheus.js";
 import { nodeStore } from "./ratelimit/node-store.js";
 
@@ -56,6 +56,8 @@ export async function startNodeGateway(options: NodeGatewayOptions = {}): Promis
   });
   let draining = false;
   const metrics = prometheusMetrics();
+  const stdoutAudit = bufferedAuditSink((chunk) => process.stdout.write(chunk));
+  const audit = options.audit ?? stdoutAudit;
   const app = createApp({
     config,
     clusters,
@@ -63,7 +65,7 @@ export async function startNodeGateway(options: NodeGatewayOptions = {}): Promis
     hooks,
     metrics,
     clientAddress: (c) => (c.env as { incoming?: IncomingMessage } | undefined)?.incoming?.socket.remoteAddress ?? null,
-    audit: options.audit ?? consoleAuditSink,
+    audit,
     clock: Date.now,
     random: Math.random,
     openapi,
@@ -109,6 +111,7 @@ export async function startNodeGateway(options: NodeGatewayOptions = {}): Promis
       });
       await clusters.close();
       await store.close?.();
+      stdoutAudit.flush();
     },
   };
 }

@@ -18,6 +18,12 @@ export type Authentication = { ok: true; caller: Caller } | { ok: false; reason:
 export class ApiKeyVerifier {
   private readonly byId: Map<string, { hash: Uint8Array; key: ApiKeyConfig }>;
   private static readonly DUMMY = new Uint8Array(32);
+  /**
+   * Headers already proven to hold a configured key, so a busy caller is not hashed on every
+   * request (WebCrypto's digest is asynchronous and costs more than the rest of a 401).
+   * Only successes are kept, at most 1024, oldest dropped first.
+   */
+  private readonly verified = new Map<string, Caller>();
 
   constructor(keys: ApiKeyConfig[]) {
     this.byId = new Map(keys.map((key) => [key.id, { hash: hexToBytes(key.hash.slice("sha256:".length)), key }]));
@@ -25,6 +31,8 @@ export class ApiKeyVerifier {
 
   async verify(authorization: string | undefined): Promise<Authentication> {
     if (authorization === undefined || authorization.trim() === "") return { ok: false, reason: "missing" };
+    const known = this.verified.get(authorization);
+    if (known) return { ok: true, caller: known };
     const match = /^Bearer +(\S+) *$/i.exec(authorization);
     const parsed = match ? KEY_FORMAT.exec(match[1]!) : null;
     const entry = parsed ? this.byId.get(parsed[1]!) : undefined;
@@ -32,7 +40,10 @@ export class ApiKeyVerifier {
     const equal = constantTimeEqual(digest, entry?.hash ?? ApiKeyVerifier.DUMMY);
     if (!parsed) return { ok: false, reason: "malformed" };
     if (!entry || !equal) return { ok: false, reason: "unknown" };
-    return { ok: true, caller: { id: entry.key.id, scopes: entry.key.scopes } };
+    const caller = { id: entry.key.id, scopes: entry.key.scopes };
+    this.verified.set(authorization, caller);
+    if (this.verified.size > 1024) this.verified.delete(this.verified.keys().next().value!);
+    return { ok: true, caller };
   }
 }
 

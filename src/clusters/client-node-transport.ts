@@ -1,3 +1,5 @@
+import { Agent as HttpAgent } from "node:http";
+import { Agent as HttpsAgent } from "node:https";
 import { CoreV1Api, type KubeConfig, type V1Eviction } from "@kubernetes/client-node";
 import type { UpstreamReply } from "../eviction/upstream.js";
 import { failureFrom } from "./network-errors.js";
@@ -18,6 +20,7 @@ interface ResponseLike {
  */
 export function createClientNodeTransport(kubeConfig: KubeConfig): EvictionTransport {
   const api = kubeConfig.makeApiClient(CoreV1Api);
+  const agents = keepAliveAgents();
   return {
     async evict(eviction, signal, impersonate): Promise<UpstreamReply> {
       let captured: UpstreamReply | null = null;
@@ -25,8 +28,9 @@ export function createClientNodeTransport(kubeConfig: KubeConfig): EvictionTrans
       const options = {
         middleware: [
           {
-            pre: <T extends { setSignal(s: AbortSignal): void; setHeaderParam(k: string, v: string): void }>(context: T) => {
+            pre: <T extends { setSignal(s: AbortSignal): void; setHeaderParam(k: string, v: string): void; getAgent(): unknown; setAgent(a: unknown): void }>(context: T) => {
               context.setSignal(signal);
+              context.setAgent(agents.reuse(context.getAgent()));
               for (const [name, value] of Object.entries(impersonationHeaders(impersonate))) context.setHeaderParam(name, value);
               return { toPromise: () => Promise.resolve(context) };
             },
@@ -61,6 +65,33 @@ export function createClientNodeTransport(kubeConfig: KubeConfig): EvictionTrans
         if (!captured) return failureFrom(error, signal);
       }
       return captured ?? { kind: "failure", failure: "network", detail: "no answer captured" };
+    },
+  };
+}
+
+/**
+ * client-node builds a fresh agent for every request, so every eviction would pay for a new
+ * TCP and TLS handshake. This keeps one keep-alive agent per distinct set of TLS options
+ * (CA, client certificate, key, verification), and builds a new one when they change, as
+ * they do when an exec plugin or a rotated file hands out new credentials.
+ */
+function keepAliveAgents() {
+  const FIELDS = ["ca", "cert", "key", "pfx", "passphrase", "rejectUnauthorized", "servername"] as const;
+  let cached: { options: Record<string, unknown>; https: boolean; agent: HttpAgent } | null = null;
+  const same = (a: unknown, b: unknown) => a === b || (Buffer.isBuffer(a) && Buffer.isBuffer(b) && a.equals(b)) || JSON.stringify(a) === JSON.stringify(b);
+  return {
+    reuse(fresh: unknown): unknown {
+      // Proxy agents (SOCKS, HTTP(S) proxies) are left as client-node made them.
+      if (!(fresh instanceof HttpAgent) || (fresh.constructor !== HttpsAgent && fresh.constructor !== HttpAgent)) return fresh;
+      const options = (fresh as HttpAgent & { options: Record<string, unknown> }).options;
+      const https = fresh.constructor === HttpsAgent;
+      if (!cached || cached.https !== https || !FIELDS.every((f) => same(cached!.options[f], options[f]))) {
+        cached?.agent.destroy();
+        const keepAlive = { ...options, keepAlive: true, maxSockets: 128 };
+        cached = { options, https, agent: https ? new HttpsAgent(keepAlive) : new HttpAgent(keepAlive) };
+      }
+      fresh.destroy();
+      return cached.agent;
     },
   };
 }

@@ -1,5 +1,6 @@
 import type { UpstreamReply } from "../eviction/upstream.js";
-import { failureFrom, readCapped } from "./network-errors.js";
+import { readCapped } from "../util/read-capped.js";
+import { failureFrom } from "./network-errors.js";
 import { evictionPath, impersonationHeaders, MAX_UPSTREAM_BODY_BYTES, type EvictionTransport } from "./transport.js";
 
 export interface FetchTransportOptions {

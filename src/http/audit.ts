@@ -39,6 +39,35 @@ export const consoleAuditSink: AuditSink = {
   },
 };
 
+/**
+ * JSON lines gathered for a moment and written together (Node: to process.stdout), which
+ * costs far less than one console.log per decision under load. flush() on shutdown.
+ */
+export function bufferedAuditSink(write: (chunk: string) => void, maxBytes = 65_536): AuditSink & { flush(): void } {
+  let lines: string[] = [];
+  let size = 0;
+  let timer: ReturnType<typeof setTimeout> | null = null;
+  const flush = () => {
+    if (timer) clearTimeout(timer);
+    timer = null;
+    if (lines.length === 0) return;
+    const chunk = lines.join("");
+    lines = [];
+    size = 0;
+    write(chunk);
+  };
+  return {
+    write(entry) {
+      const line = `${JSON.stringify({ level: "info", msg: "eviction", ...entry })}\n`;
+      lines.push(line);
+      size += line.length;
+      if (size >= maxBytes) flush();
+      else timer ??= setTimeout(flush, 20);
+    },
+    flush,
+  };
+}
+
 /** Shortens anything a caller sent before it is logged. */
 export function clip(text: string, max = 64): string {
   return text.length > max ? `${text.slice(0, max)}…(${text.length} chars)` : text;

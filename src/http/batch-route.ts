@@ -4,12 +4,12 @@ import { authenticate } from "./authenticate.js";
 import { envelopeError, runBatch } from "./batch.js";
 import { limitBody } from "./body-limit.js";
 import type { GatewayEnv } from "./context.js";
-import { readJsonBody } from "./validate.js";
+import { parseJsonBody } from "./validate.js";
 
 /** POST /v1/evictions: up to 100 evictions in one request, a result per item. */
 export function batchRoute(app: Hono<GatewayEnv>): void {
   app.post("/v1/evictions", addressLimit, authenticate, limitBody(64), async (c) => {
-    const body = await readJsonBody(c.req.raw);
+    const body = parseJsonBody(c.get("body"), c.req.header("content-type"));
     const problem = body.ok ? envelopeError(body.value) : body.message;
     if (problem !== null || !body.ok) {
       const status = body.ok ? 400 : body.status;

@@ -31,6 +31,8 @@ export type GatewayEnv = {
     keys: ApiKeyVerifier;
     caller: Caller;
     decision: Decision;
+    /** The request body, read once by limitBody. */
+    body: string;
   };
 };
 

@@ -8,7 +8,7 @@ import { decisionOf, runEviction } from "./eviction-flow.js";
 import { validateEviction } from "./eviction-input.js";
 import { fingerprint, parseIdempotencyKey } from "./idempotency.js";
 import { gatewayResult, respond } from "./respond.js";
-import { readJsonBody } from "./validate.js";
+import { parseJsonBody } from "./validate.js";
 
 export const EVICTION_PATH = "/v1/clusters/:cluster/namespaces/:namespace/pods/:pod/eviction";
 
@@ -20,7 +20,7 @@ export function evictionRoute(app: Hono<GatewayEnv>): void {
     const caller = c.get("caller");
     const deps = c.get("deps");
 
-    const body = await readJsonBody(c.req.raw);
+    const body = parseJsonBody(c.get("body"), c.req.header("content-type"));
     if (!body.ok) {
       c.set("decision", { outcome: "invalid", status: body.status, dryRun: false });
       return respond(c, gatewayResult(requestId, params, "invalid", { message: body.message }), body.status, { errors: body.errors });

@@ -18,7 +18,7 @@ export function hooksRoute(app: Hono<GatewayEnv>): void {
     const deps = c.get("deps");
     const hook = deps.hooks.get(c.req.param("hook"));
     if (!hook) return problem(c, 404, "unknown-hook", "No hook of that name.");
-    const body = await c.req.text();
+    const body = c.get("body");
     return hook.config.type === "alertmanager" ? alertmanager(c, deps, hook as Extract<ResolvedHook, { tokenHash: Uint8Array }>, body) : signed(c, deps, hook as Extract<ResolvedHook, { keys: CryptoKey[] }>, body);
   });
 }

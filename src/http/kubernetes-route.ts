@@ -45,7 +45,7 @@ export function kubernetesRoute(app: Hono<GatewayEnv>): void {
       const params = { cluster: c.req.param("cluster"), namespace: c.req.param("namespace"), pod: c.req.param("pod") };
       const requestId = c.get("requestId");
 
-      const decoded = decodeEviction(await c.req.text(), params.namespace, params.pod, c.req.queries("dryRun") ?? []);
+      const decoded = decodeEviction(c.get("body"), params.namespace, params.pod, c.req.queries("dryRun") ?? []);
       if ("code" in decoded) {
         c.set("decision", { outcome: "invalid", status: decoded.code, dryRun: false });
         return toResponse(c, { status: decoded.code, body: decoded, headers: {} });

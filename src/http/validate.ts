@@ -13,11 +13,10 @@ export function toFieldErrors(error: z.ZodError, root: string): FieldErrors {
 
 export type BodyRead = { ok: true; value: unknown } | { ok: false; status: 400 | 415; errors: FieldErrors; message: string };
 
-/** Reads an optional JSON body: empty means {}, anything else must be application/json. */
-export async function readJsonBody(request: Request): Promise<BodyRead> {
-  const text = await request.text();
+/** Parses an optional JSON body: empty means {}, anything else must be sent as application/json. */
+export function parseJsonBody(text: string, contentTypeHeader: string | undefined): BodyRead {
   if (text.trim() === "") return { ok: true, value: {} };
-  const type = (request.headers.get("content-type") ?? "").split(";")[0]!.trim().toLowerCase();
+  const type = (contentTypeHeader ?? "").split(";")[0]!.trim().toLowerCase();
   if (type !== "application/json" && !/^application\/[\w.+-]+\+json$/.test(type)) {
     return { ok: false, status: 415, message: "The body must be JSON, sent with Content-Type: application/json.", errors: [{ detail: "unsupported media type", pointer: "#/body" }] };
   }

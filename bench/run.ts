@@ -1,0 +1,163 @@
+// `npm run bench` (or `bench:quick`, under 2 minutes): writes bench/results.json and prints the table the README keeps.
+// Every server and the load generator run as separate processes; compare within one run (ratios), not across machines.
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtempSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { cpus, tmpdir } from "node:os";
+import { join } from "node:path";
+import { gzipSync } from "node:zlib";
+import { TEST_KEYS, testKeyEntries } from "../test/support/keys.js";
+
+const quick = process.argv.includes("--quick");
+const root = new URL("..", import.meta.url).pathname;
+const seconds = quick ? 2 : 10;
+const children: ChildProcess[] = [];
+
+function start(args: string[], env: Record<string, string> = {}): { child: ChildProcess; firstLine: Promise<string>; stderr: () => string } {
+  const child = spawn(process.execPath, ["--import", "tsx", ...args], { cwd: root, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+  children.push(child);
+  let err = "";
+  child.stderr!.on("data", (d) => (err += d));
+  const firstLine = new Promise<string>((resolve, reject) => {
+    let out = "";
+    child.stdout!.on("data", (d) => {
+      out += d;
+      const nl = out.indexOf("\n");
+      if (nl !== -1) resolve(out.slice(0, nl));
+    });
+    child.once("exit", (code) => reject(new Error(`${args.join(" ")} exited ${code}: ${err.slice(-500)}`)));
+  });
+  return { child, firstLine, stderr: () => err };
+}
+
+async function gateway(config: object): Promise<{ url: string; pid: number }> {
+  const dir = mkdtempSync(join(tmpdir(), "egw-bench-"));
+  writeFileSync(join(dir, "gateway.json"), JSON.stringify(config));
+  const g = start(["src/node.ts", "--config", join(dir, "gateway.json")], { PORT: "0", BENCH_TOKEN: "bench-token" });
+  g.child.stdout!.resume(); // the audit lines: read and dropped, as a log shipper would
+  for (let i = 0; i < 300; i++) {
+    const url = /"url":"(http:[^"]+)"/.exec(g.stderr())?.[1];
+    if (url) return { url, pid: g.child.pid! };
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`gateway did not start: ${g.stderr()}`);
+}
+
+async function load(options: object): Promise<{ rps: number; p50Ms: number; p99Ms: number; requests: number; errors: number; statuses: Record<string, number> }> {
+  const l = start(["bench/load.ts", JSON.stringify(options)]);
+  return JSON.parse(await l.firstLine);
+}
+
+const rssMiB = (pid: number) => Math.round((Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))![1]) / 1024) * 10) / 10;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+try {
+  const sandbox = JSON.parse(await start(["bench/sandbox-process.ts"]).firstLine) as { url: string; caPem: string; token: string };
+  const cluster = { name: "sandbox", type: "token", server: sandbox.url, token: { env: "BENCH_TOKEN" }, caData: Buffer.from(sandbox.caPem).toString("base64") };
+  const apiKeys = await testKeyEntries();
+  const gw = await gateway({
+    clusters: [cluster, { ...cluster, name: "limited" }],
+    apiKeys,
+    rateLimits: [{ name: "closed", key: "api-key", clusters: ["limited"], requests: 1, perSeconds: 86_400 }],
+  });
+  const bare = JSON.parse(await start(["bench/bare-hono.ts"]).firstLine) as { url: string };
+
+  const direct = {
+    url: sandbox.url,
+    path: "/api/v1/namespaces/bench/pods/p/eviction",
+    ca: sandbox.caPem,
+    headers: { authorization: `Bearer ${sandbox.token}`, "content-type": "application/json" },
+    body: JSON.stringify({ apiVersion: "policy/v1", kind: "Eviction", metadata: { name: "p" }, deleteOptions: { dryRun: ["All"] } }),
+  };
+  const viaGateway = {
+    url: gw.url,
+    path: "/v1/clusters/sandbox/namespaces/bench/pods/p/eviction",
+    headers: { authorization: `Bearer ${TEST_KEYS.full}`, "content-type": "application/json" },
+    body: JSON.stringify({ dryRun: true }),
+  };
+  // Warm both paths (JIT, TLS sessions, keep-alive pools).
+  await load({ ...direct, connections: 8, duration: 1 });
+  await load({ ...viaGateway, connections: 8, duration: 1 });
+
+  const overhead: Record<string, { direct: object; gateway: object; addedP50Ms: number; throughputRatio: number }> = {};
+  for (const connections of [1, 16, 64]) {
+    const d = await load({ ...direct, connections, duration: seconds });
+    const g = await load({ ...viaGateway, connections, duration: seconds });
+    if (!d.statuses["201"] || !g.statuses["200"]) throw new Error(`unexpected answers: direct ${JSON.stringify(d.statuses)} gateway ${JSON.stringify(g.statuses)}`);
+    overhead[String(connections)] = {
+      direct: { rps: d.rps, p50Ms: d.p50Ms, p99Ms: d.p99Ms },
+      gateway: { rps: g.rps, p50Ms: g.p50Ms, p99Ms: g.p99Ms },
+      addedP50Ms: Math.round((g.p50Ms - d.p50Ms) * 100) / 100,
+      throughputRatio: Math.round((g.rps / d.rps) * 100) / 100,
+    };
+  }
+
+  const bareRun = await load({ url: bare.url, path: "/v1/anything", connections: 64, duration: seconds });
+  const unauthorized = await load({ url: gw.url, path: viaGateway.path, connections: 64, duration: seconds });
+  const limited = await load({ ...viaGateway, path: "/v1/clusters/limited/namespaces/bench/pods/p/eviction", connections: 64, duration: seconds });
+  if (!unauthorized.statuses["401"] || !limited.statuses["429"]) throw new Error(`unexpected answers: ${JSON.stringify([unauthorized.statuses, limited.statuses])}`);
+  const rejected = {
+    bareHonoRps: bareRun.rps,
+    unauthorizedRps: unauthorized.rps,
+    rateLimitedRps: limited.rps,
+    unauthorizedRatio: Math.round((unauthorized.rps / bareRun.rps) * 100) / 100,
+    rateLimitedRatio: Math.round((limited.rps / bareRun.rps) * 100) / 100,
+  };
+
+  // The Worker bundle, as wrangler would upload it.
+  const out = mkdtempSync(join(tmpdir(), "egw-worker-"));
+  await new Promise<void>((resolve, reject) => {
+    const w = spawn(join(root, "node_modules/.bin/wrangler"), ["deploy", "--dry-run", "--outdir", out], { cwd: root, env: { ...process.env, WRANGLER_SEND_METRICS: "false", XDG_CONFIG_HOME: join(out, "cfg") }, stdio: "ignore" });
+    w.on("exit", (code) => (code === 0 ? resolve() : reject(new Error(`wrangler exited ${code}`))));
+  });
+  const bundle = readFileSync(join(out, "worker.js"));
+  const worker = { bundleBytes: statSync(join(out, "worker.js")).size, gzipBytes: gzipSync(bundle, { level: 9 }).length };
+
+  // Memory: a fresh gateway, a limit per namespace, requests spread over many namespaces (each a limiter key).
+  const requests = quick ? 30_000 : 1_000_000;
+  const distinctKeys = quick ? 3_000 : 100_000;
+  const mem = await gateway({ clusters: [cluster], apiKeys, rateLimits: [{ name: "per-namespace", key: "namespace", requests: 1_000_000, perSeconds: 60 }] });
+  await sleep(1000);
+  const rssStartMiB = rssMiB(mem.pid);
+  const spread = await load({ ...viaGateway, url: mem.url, path: "/v1/clusters/sandbox/namespaces/ns-{i}/pods/p/eviction", distinct: distinctKeys, connections: 64, amount: requests });
+  await sleep(1000);
+  const memory = { requests: spread.requests, distinctKeys, rssStartMiB, rssEndMiB: rssMiB(mem.pid), rps: spread.rps };
+
+  const results = {
+    quick,
+    when: new Date().toISOString(),
+    machine: { node: process.version, cpus: cpus().length },
+    overhead,
+    rejected,
+    worker,
+    memory,
+    targets: {
+      addedP50AtMost1Ms: Object.values(overhead).every((o) => o.addedP50Ms <= 1),
+      throughputAtLeast70Percent: Object.values(overhead).every((o) => o.throughputRatio >= 0.7),
+      rejectedAtLeast60PercentOfBare: rejected.unauthorizedRatio >= 0.6 && rejected.rateLimitedRatio >= 0.6,
+      workerGzipAtMost120KiB: worker.gzipBytes <= 120 * 1024,
+    },
+  };
+  writeFileSync(join(root, "bench/results.json"), `${JSON.stringify(results, null, 2)}\n`);
+
+  const rows = Object.entries(overhead).map(
+    ([c, o]) => `| ${c} | ${(o.direct as { rps: number }).rps} | ${(o.gateway as { rps: number }).rps} | ${o.throughputRatio} | ${(o.direct as { p50Ms: number }).p50Ms} / ${(o.direct as { p99Ms: number }).p99Ms} | ${(o.gateway as { p50Ms: number }).p50Ms} / ${(o.gateway as { p99Ms: number }).p99Ms} | ${o.addedP50Ms} |`,
+  );
+  console.log(
+    [
+      "| concurrency | direct rps | gateway rps | gateway/direct | direct p50/p99 ms | gateway p50/p99 ms | added p50 ms |",
+      "|---|---|---|---|---|---|---|",
+      ...rows,
+      "",
+      `| rejected | rps | of bare Hono (${rejected.bareHonoRps} rps) |`,
+      "|---|---|---|",
+      `| 401 unauthorized | ${rejected.unauthorizedRps} | ${rejected.unauthorizedRatio} |`,
+      `| 429 rate-limited | ${rejected.rateLimitedRps} | ${rejected.rateLimitedRatio} |`,
+      "",
+      `Worker bundle: ${(worker.bundleBytes / 1024).toFixed(1)} KiB raw, ${(worker.gzipBytes / 1024).toFixed(1)} KiB gzip.`,
+      `Memory: RSS ${memory.rssStartMiB} MiB → ${memory.rssEndMiB} MiB after ${memory.requests} requests over ${distinctKeys} distinct keys (${memory.rps} rps).`,
+      `Targets: ${JSON.stringify(results.targets)}`,
+    ].join("\n"),
+  );
+} finally {
+  for (const c of children) c.kill("SIGTERM");
+}
