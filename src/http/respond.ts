@@ -38,7 +38,7 @@ export function respond(
   status: number = HTTP_STATUS[result.outcome],
   extra: { headers?: Record<string, string>; errors?: Problem["errors"]; extensions?: Record<string, unknown> } = {},
 ): Response {
-  const headers: Record<string, string> = { ...extra.headers };
+  const headers: Record<string, string> = { "X-Content-Type-Options": "nosniff", "Cache-Control": "no-store", ...extra.headers };
   if (result.retryAfterSeconds !== null) headers["Retry-After"] = String(result.retryAfterSeconds);
   // c.body keeps the headers middleware set on the context (X-Request-Id, security headers).
   if (status < 400) {
