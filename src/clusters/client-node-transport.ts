@@ -87,7 +87,7 @@ function keepAliveAgents() {
       const https = fresh.constructor === HttpsAgent;
       if (!cached || cached.https !== https || !FIELDS.every((f) => same(cached!.options[f], options[f]))) {
         cached?.agent.destroy();
-        const keepAlive = { ...options, keepAlive: true, maxSockets: 128 };
+        const keepAlive = { ...options, keepAlive: true, maxSockets: 128, noDelay: true };
         cached = { options, https, agent: https ? new HttpsAgent(keepAlive) : new HttpAgent(keepAlive) };
       }
       fresh.destroy();
