@@ -64,6 +64,8 @@ export async function startNodeGateway(options: NodeGatewayOptions = {}): Promis
     store,
     hooks,
     metrics,
+    // Reading the IncomingMessage directly spares building a web Request for every body.
+    requestBody: (c) => (c.env as { incoming?: IncomingMessage } | undefined)?.incoming ?? null,
     clientAddress: (c) => (c.env as { incoming?: IncomingMessage } | undefined)?.incoming?.socket.remoteAddress ?? null,
     audit,
     clock: Date.now,
@@ -77,7 +79,7 @@ export async function startNodeGateway(options: NodeGatewayOptions = {}): Promis
 
   let inFlight = 0;
   let drained: (() => void) | null = null;
-  const listener = getRequestListener(async (request) => {
+  const listener = getRequestListener(async (request, bindings) => {
     if (draining && new URL(request.url).pathname !== "/healthz") {
       return Response.json({ type: "about:blank", title: "Shutting down", status: 503, detail: "The gateway is shutting down; retry on another replica." }, {
         status: 503,
@@ -86,7 +88,8 @@ export async function startNodeGateway(options: NodeGatewayOptions = {}): Promis
     }
     inFlight++;
     try {
-      return await app.fetch(request);
+      // The bindings carry the IncomingMessage: the socket address and a direct handle on the body.
+      return await app.fetch(request, bindings);
     } finally {
       if (--inFlight === 0) drained?.();
     }

@@ -11,8 +11,10 @@ import { gatewayResult, respond } from "./respond.js";
 export function limitBody(scale = 1, answer?: (c: Context<GatewayEnv>, limit: number) => Response): MiddlewareHandler<GatewayEnv> {
   return async (c, next) => {
     const limit = c.get("deps").config.eviction.maxBodyBytes * scale;
+
     const declared = Number(c.req.header("content-length") ?? "0");
-    const text = declared > limit ? null : await readCapped(c.req.raw.body, limit);
+    const deps = c.get("deps");
+    const text = declared > limit ? null : await readCapped(deps.requestBody?.(c) ?? c.req.raw.body, limit);
     if (text === null) {
       c.set("decision", { outcome: "invalid", status: 413, dryRun: false });
       if (answer) return answer(c, limit);

@@ -13,6 +13,8 @@ export interface GatewayDeps extends Omit<FlowDeps, "guard" | "metrics"> {
   audit: AuditSink;
   /** The configured webhooks, their secrets read (auth/webhooks.ts resolveHooks). */
   hooks: Map<string, ResolvedHook>;
+  /** The raw request body where the runtime has a cheaper handle on it than c.req.raw (Node's IncomingMessage). */
+  requestBody?: (c: Context) => AsyncIterable<Uint8Array> | null;
   /** The client's address as the runtime sees it (the socket on Node, cf-connecting-ip on Workers). */
   clientAddress: (c: Context) => string | null;
   /** The OpenAPI document served at /openapi.json. */

@@ -1,3 +1,4 @@
+import { request as httpRequest } from "node:http";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { parseConfig, type GatewayConfigInput } from "../../src/config/schema.js";
 import { startNodeGateway, type NodeGateway } from "../../src/node.js";
@@ -84,6 +85,16 @@ describe("rate limits shared through Redis", () => {
     expect(limited.status).toBe(429);
     expect((await limited.json()) as any).toMatchObject({ outcome: "rate-limited", "violated-policies": ["per-address"] });
     expect((await fetch(`${g.url}/v1/clusters`, { headers: { authorization: `Bearer ${TEST_KEYS.full}` } })).status).toBe(429);
+    // Another address has its own bucket (the socket's address, as Node sees it).
+    const other = await new Promise<number>((resolve, reject) =>
+      httpRequest(`${g.url}/v1/clusters`, { localAddress: "127.0.0.2", headers: { authorization: `Bearer ${TEST_KEYS.full}` } }, (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      })
+        .on("error", reject)
+        .end(),
+    );
+    expect(other).toBe(200);
   });
 });
 
