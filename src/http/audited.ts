@@ -29,7 +29,8 @@ export function observe(deps: AppDeps, o: Observed): void {
     retryAfter: o.decision.retryAfter ?? null,
     ...(o.decision.reason ? { reason: clip(o.decision.reason, 256) } : {}),
   });
-  deps.metrics.decision(o.route, o.decision.outcome, o.decision.outcome === "unknown-cluster" || o.decision.outcome === "invalid" ? "" : o.target.cluster);
+  // Only registered cluster names become label values: a caller cannot grow the series.
+  deps.metrics.decision(o.route, o.decision.outcome, deps.clusters.get(o.target.cluster) ? o.target.cluster : "other");
 }
 
 /** Observes the one decision a route records in c.var.decision. */

@@ -26,8 +26,7 @@ export function prometheusMetrics(): Metrics & { registry: Registry } {
   });
   return {
     registry,
-    // Cluster names in labels come from validated paths only; an unknown one is folded into "other".
-    decision: (route, outcome, cluster) => decisions.inc({ route, outcome, cluster: cluster || "none" }),
+    decision: (route, outcome, cluster) => decisions.inc({ route, outcome, cluster }),
     upstream: (cluster, seconds, status) => upstream.observe({ cluster, status: status === null ? "none" : String(status) }, seconds),
     denied: (policy) => denied.inc({ policy }),
   };

@@ -1,7 +1,7 @@
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseConfig, type GatewayConfigInput } from "../../src/config/schema.js";
 import { startNodeGateway, type NodeGateway } from "../../src/node.js";
 import { TEST_KEYS, testKeyEntries } from "../support/keys.js";
