@@ -8,8 +8,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { limitOf } from "../src/ratelimit/gcra.js";
-import { MemoryStore } from "../src/ratelimit/memory-store.js";
-import { RedisStore } from "../src/ratelimit/redis-store.js";
+import { MemoryStore } from "../src/service/memory-store.js";
+import { RedisStore } from "../src/node/redis-store.js";
 import { TEST_KEYS, testKeyEntries } from "../test/support/keys.js";
 import { startRedis } from "../test/support/redis-server.js";
 import { ADMIN_TOKEN, startTestSandbox } from "../test/support/sandbox-server.js";
@@ -39,7 +39,7 @@ async function sharedRedis(redisUrl: string) {
       store: { type: "redis", url: redisUrl, keyPrefix: `bench${Date.now()}:` },
     }),
   );
-  const gateways = [0, 1].map(() => runEntry("src/node.ts", ["--config", config], { PORT: "0", T: ADMIN_TOKEN }));
+  const gateways = [0, 1].map(() => runEntry("src/node/main.ts", ["--config", config], { PORT: "0", T: ADMIN_TOKEN }));
   try {
     const urls = await Promise.all(gateways.map((g) => waitFor("a gateway", () => /"url":"(http:[^"]+)"/.exec(g.stderr())?.[1], 30_000)));
     let next = 0;

@@ -32,7 +32,7 @@ function start(args: string[], env: Record<string, string> = {}): { child: Child
 async function gateway(config: object): Promise<{ url: string; pid: number }> {
   const dir = mkdtempSync(join(tmpdir(), "egw-bench-"));
   writeFileSync(join(dir, "gateway.json"), JSON.stringify(config));
-  const g = start(["src/node.ts", "--config", join(dir, "gateway.json")], { PORT: "0", BENCH_TOKEN: "bench-token" });
+  const g = start(["src/node/main.ts", "--config", join(dir, "gateway.json")], { PORT: "0", BENCH_TOKEN: "bench-token" });
   g.child.stdout!.resume(); // the audit lines: read and dropped, as a log shipper would
   for (let i = 0; i < 300; i++) {
     const url = /"url":"(http:[^"]+)"/.exec(g.stderr())?.[1];

@@ -15,16 +15,3 @@ export function describeRef(ref: SecretRef): string {
   if ("file" in ref) return `file ${ref.file}`;
   return `binding ${ref.binding}`;
 }
-
-/** Workers: secrets and vars are bindings on env; an `env` reference reads the binding of that name too. */
-export function bindingSecretReader(env: Record<string, unknown>): SecretReader {
-  return {
-    read(ref) {
-      if ("file" in ref) throw new SecretError(`${describeRef(ref)}: files cannot be read on Workers; use a binding (wrangler secret put)`);
-      const name = "env" in ref ? ref.env : ref.binding;
-      const value = env[name];
-      if (typeof value !== "string" || value === "") throw new SecretError(`${describeRef(ref)} is not set`);
-      return value;
-    },
-  };
-}

@@ -1,4 +1,4 @@
-import type { Outcome } from "./outcome.js";
+import { TIMEOUT_HTTP_STATUS, type Outcome } from "./outcome.js";
 import type { DisruptionBudget, UpstreamSummary } from "./result.js";
 import type { UpstreamReply } from "./upstream.js";
 
@@ -27,14 +27,17 @@ const BUDGET_VIOLATION = "Cannot evict pod as it would violate the pod's disrupt
 const EXHAUSTED = /^The disruption budget (\S+) needs (\d+) healthy pods and has (\d+) currently/;
 const PROCESSING = /^The disruption budget (\S+) is still being processed by the server/;
 
-/** Turns one API server answer (or the lack of one) into one outcome. Pure. */
-export function classify(reply: UpstreamReply, dryRun: boolean): Classification {
+/** The longest wait the gateway passes on from an API server's hint: one day. */
+const MAX_UPSTREAM_RETRY_SECONDS = 86_400;
+
+/** Turns one API server answer (or the lack of one) into one outcome. Pure: `now` (ms) reads HTTP-date hints. */
+export function classify(reply: UpstreamReply, dryRun: boolean, now: number): Classification {
   if (reply.kind === "failure") {
     return {
       outcome: "unavailable",
       upstream: { status: null, reason: reply.failure, message: reply.detail, causes: [] },
       upstreamRetryAfterSeconds: reply.retryAfterSeconds ?? null,
-      ...(reply.failure === "timeout" ? { httpStatus: 504 } : {}),
+      ...(reply.failure === "timeout" ? { httpStatus: TIMEOUT_HTTP_STATUS } : {}),
     };
   }
 
@@ -46,7 +49,7 @@ export function classify(reply: UpstreamReply, dryRun: boolean): Classification 
     message: status !== null ? (typeof status.message === "string" ? status.message : null) : plainText(reply.body),
     causes,
   };
-  const upstreamRetryAfterSeconds = retryAfterFrom(reply.retryAfter, status);
+  const upstreamRetryAfterSeconds = retryAfterFrom(reply.retryAfter, status, now);
   const base = { upstream, upstreamRetryAfterSeconds };
 
   if (reply.status >= 200 && reply.status < 300) {
@@ -77,7 +80,7 @@ export function classify(reply: UpstreamReply, dryRun: boolean): Classification 
       if (typeof status?.message === "string" && status.message.startsWith(MULTIPLE_BUDGETS)) return { ...base, outcome: "misconfigured" };
       return { ...base, outcome: "unavailable" };
     case 504:
-      return { ...base, outcome: "unavailable", httpStatus: 504 };
+      return { ...base, outcome: "unavailable", httpStatus: TIMEOUT_HTTP_STATUS };
     default:
       return { ...base, outcome: "unavailable" };
   }
@@ -126,19 +129,19 @@ function plainText(body: string): string | null {
 }
 
 /** Retry-After as delay-seconds or HTTP-date (RFC 9110 §10.2.3), else the Status's retryAfterSeconds. */
-export function retryAfterFrom(header: string | null, status: UntrustedStatus | null, now = Date.now()): number | null {
+export function retryAfterFrom(header: string | null, status: UntrustedStatus | null, now: number): number | null {
   if (header !== null) {
     const trimmed = header.trim();
     if (/^\d+$/.test(trimmed)) {
       const seconds = Number(trimmed);
-      if (seconds > 0) return Math.min(seconds, 86_400);
+      if (seconds > 0) return Math.min(seconds, MAX_UPSTREAM_RETRY_SECONDS);
     } else {
       const at = Date.parse(trimmed);
-      if (!Number.isNaN(at) && at > now) return Math.min(Math.ceil((at - now) / 1000), 86_400);
+      if (!Number.isNaN(at) && at > now) return Math.min(Math.ceil((at - now) / 1000), MAX_UPSTREAM_RETRY_SECONDS);
     }
   }
   const seconds = status?.details?.retryAfterSeconds;
-  if (typeof seconds === "number" && Number.isInteger(seconds) && seconds > 0) return Math.min(seconds, 86_400);
+  if (typeof seconds === "number" && Number.isInteger(seconds) && seconds > 0) return Math.min(seconds, MAX_UPSTREAM_RETRY_SECONDS);
   return null;
 }
 

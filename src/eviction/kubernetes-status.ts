@@ -28,6 +28,11 @@ export interface Status {
   code: number;
 }
 
+/** A Success Status, as kube-apiserver answers a created eviction. */
+export function successStatus(code: number): Status {
+  return { kind: "Status", apiVersion: "v1", metadata: {}, status: "Success", code };
+}
+
 /** A Failure Status; an empty reason is left out, as apiserver does for errors of unknown kind. */
 export function failureStatus(code: number, reason: string, message: string, details?: StatusDetails): Status {
   return {

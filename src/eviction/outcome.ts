@@ -21,40 +21,41 @@ export const Outcome = z
   .meta({ id: "Outcome" });
 export type Outcome = z.infer<typeof Outcome>;
 
-/** The HTTP status each outcome is answered with (design.md's outcome table). */
-export const HTTP_STATUS: Record<Outcome, number> = {
-  evicted: 200,
-  "would-evict": 200,
-  blocked: 429,
-  throttled: 503,
-  misconfigured: 409,
-  "not-found": 404,
-  conflict: 409,
-  denied: 403,
-  unavailable: 502,
-  "rate-limited": 429,
-  invalid: 400,
-  unauthorized: 401,
-  forbidden: 403,
-  "unknown-cluster": 404,
+/** What one outcome means on every surface: design.md's outcome table, written once. */
+export interface OutcomeRecord {
+  /** The HTTP status of the REST answer (the usual one: an upstream timeout answers 504). */
+  httpStatus: number;
+  /** The problem's title; one per problem type. */
+  title: string;
+  /** Whether a caller may simply try again later; a retryable answer carries Retry-After. */
+  retryable: boolean;
+  /** The code and StatusReason of the Kubernetes Status the compatible route writes when the gateway answers itself. */
+  kubernetes: { code: number; reason: string };
+  /** The retry hint when neither the API server nor the gateway's own state says more (retryable outcomes only). */
+  defaultRetrySeconds: number | null;
+}
+
+/** Seconds a caller waits on a gateway-side hiccup (a store down, a cluster without a hint of its own). */
+export const DEFAULT_UPSTREAM_RETRY_SECONDS = 5;
+/** Seconds before asking again about work still in flight (an Idempotency-Key or alert being handled). */
+export const IN_FLIGHT_RETRY_SECONDS = 1;
+
+export const OUTCOMES: Readonly<Record<Outcome, OutcomeRecord>> = {
+  evicted: { httpStatus: 200, title: "Evicted", retryable: false, kubernetes: { code: 201, reason: "" }, defaultRetrySeconds: null },
+  "would-evict": { httpStatus: 200, title: "Would evict", retryable: false, kubernetes: { code: 201, reason: "" }, defaultRetrySeconds: null },
+  blocked: { httpStatus: 429, title: "Blocked by a PodDisruptionBudget", retryable: true, kubernetes: { code: 429, reason: "TooManyRequests" }, defaultRetrySeconds: DEFAULT_UPSTREAM_RETRY_SECONDS },
+  throttled: { httpStatus: 503, title: "Throttled by the API server", retryable: true, kubernetes: { code: 429, reason: "TooManyRequests" }, defaultRetrySeconds: DEFAULT_UPSTREAM_RETRY_SECONDS },
+  misconfigured: { httpStatus: 409, title: "More than one PodDisruptionBudget matches the pod", retryable: false, kubernetes: { code: 500, reason: "InternalError" }, defaultRetrySeconds: null },
+  "not-found": { httpStatus: 404, title: "Pod not found", retryable: false, kubernetes: { code: 404, reason: "NotFound" }, defaultRetrySeconds: null },
+  conflict: { httpStatus: 409, title: "Preconditions failed", retryable: false, kubernetes: { code: 409, reason: "Conflict" }, defaultRetrySeconds: null },
+  denied: { httpStatus: 403, title: "Denied by the cluster", retryable: false, kubernetes: { code: 403, reason: "Forbidden" }, defaultRetrySeconds: null },
+  unavailable: { httpStatus: 502, title: "Cluster unavailable", retryable: true, kubernetes: { code: 503, reason: "ServiceUnavailable" }, defaultRetrySeconds: DEFAULT_UPSTREAM_RETRY_SECONDS },
+  "rate-limited": { httpStatus: 429, title: "Rate limited by the gateway", retryable: true, kubernetes: { code: 429, reason: "TooManyRequests" }, defaultRetrySeconds: IN_FLIGHT_RETRY_SECONDS },
+  invalid: { httpStatus: 400, title: "Invalid request", retryable: false, kubernetes: { code: 400, reason: "BadRequest" }, defaultRetrySeconds: null },
+  unauthorized: { httpStatus: 401, title: "Unauthorized", retryable: false, kubernetes: { code: 401, reason: "Unauthorized" }, defaultRetrySeconds: null },
+  forbidden: { httpStatus: 403, title: "Forbidden", retryable: false, kubernetes: { code: 403, reason: "Forbidden" }, defaultRetrySeconds: null },
+  "unknown-cluster": { httpStatus: 404, title: "Unknown cluster", retryable: false, kubernetes: { code: 404, reason: "NotFound" }, defaultRetrySeconds: null },
 };
 
-/** Outcomes a caller may simply try again later; each carries Retry-After. */
-export const RETRYABLE: ReadonlySet<Outcome> = new Set<Outcome>(["blocked", "throttled", "unavailable", "rate-limited"]);
-
-export const TITLES: Record<Outcome, string> = {
-  evicted: "Evicted",
-  "would-evict": "Would evict",
-  blocked: "Blocked by a PodDisruptionBudget",
-  throttled: "Throttled by the API server",
-  misconfigured: "More than one PodDisruptionBudget matches the pod",
-  "not-found": "Pod not found",
-  conflict: "Preconditions failed",
-  denied: "Denied by the cluster",
-  unavailable: "Cluster unavailable",
-  "rate-limited": "Rate limited by the gateway",
-  invalid: "Invalid request",
-  unauthorized: "Unauthorized",
-  forbidden: "Forbidden",
-  "unknown-cluster": "Unknown cluster",
-};
+/** An upstream timeout is `unavailable` too, answered 504 (and Kubernetes' Timeout) instead of 502. */
+export const TIMEOUT_HTTP_STATUS = 504;

@@ -28,6 +28,13 @@ export type EvictionRequest = z.infer<typeof EvictionRequest>;
 export const EvictionTarget = z.object({ cluster: clusterName, namespace: namespaceName, pod: podName });
 export type EvictionTarget = z.infer<typeof EvictionTarget>;
 
+/** The pod a request names, validated or not. */
+export interface Target {
+  cluster: string;
+  namespace: string;
+  pod: string;
+}
+
 /** The policy/v1 Eviction the gateway sends upstream. */
 export function toKubernetesEviction(target: EvictionTarget, request: EvictionRequest) {
   const deleteOptions: Record<string, unknown> = {};

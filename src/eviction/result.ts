@@ -55,15 +55,27 @@ export const EvictionResult = z
   .meta({ id: "EvictionResult" });
 export type EvictionResult = z.infer<typeof EvictionResult>;
 
-/** RFC 9457 problem details, carrying the EvictionResult members as extensions. */
-export const Problem = EvictionResult.extend({
-  type: z.string(),
-  title: z.string(),
-  status: z.number().int(),
-  detail: z.string(),
-  errors: z
-    .array(z.object({ detail: z.string(), pointer: z.string() }))
-    .optional()
-    .meta({ description: "For invalid requests: each problem with a JSON pointer into the request (#/body/…, #/path/…)." }),
-}).meta({ id: "Problem" });
+export const FieldError = z.object({ detail: z.string(), pointer: z.string() });
+export type FieldError = z.infer<typeof FieldError>;
+
+/**
+ * RFC 9457 problem details. An eviction's problem carries every EvictionResult member as an
+ * extension; a problem about the route itself (no such route, an internal error) carries only
+ * requestId. Other extension members (violated-policies) are allowed, as the RFC says.
+ */
+export const Problem = EvictionResult.partial()
+  .extend({
+    type: z.string(),
+    title: z.string(),
+    status: z.number().int(),
+    detail: z.string(),
+    requestId: z.string(),
+    errors: z
+      .array(FieldError)
+      .optional()
+      .meta({ description: "For invalid requests: each problem with a JSON pointer into the request (#/body/…, #/path/…)." }),
+    "violated-policies": z.array(z.string()).optional().meta({ description: "For rate-limited answers: the gateway policies that denied." }),
+  })
+  .loose()
+  .meta({ id: "Problem" });
 export type Problem = z.infer<typeof Problem>;

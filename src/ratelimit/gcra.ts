@@ -9,6 +9,12 @@ export interface GcraLimit {
   burst: number;
 }
 
+/** One request taken from one key's bucket. */
+export interface LimitCharge {
+  key: string;
+  limit: GcraLimit;
+}
+
 export interface GcraDecision {
   allowed: boolean;
   /** The TAT to store (unchanged when denied). */

@@ -1,7 +1,6 @@
 import { globMatch } from "../config/glob.js";
 import type { RateLimitPolicy } from "../config/schema.js";
-import { limitOf, type GcraDecision } from "./gcra.js";
-import type { LimitCharge } from "./ports.js";
+import { limitOf, type GcraDecision, type LimitCharge } from "./gcra.js";
 
 export interface LimitSubject {
   callerId: string;

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseConfig } from "../../src/config/schema.js";
-import { startNodeGateway } from "../../src/node.js";
+import { startNodeGateway } from "../../src/node/gateway.js";
 import { TEST_KEYS, testKeyEntries } from "../support/keys.js";
 import { SandboxClient } from "../support/sandbox-client.js";
 import { ADMIN_TOKEN, startTestSandbox, type TestSandbox } from "../support/sandbox-server.js";
@@ -30,17 +30,17 @@ describe("config validation", () => {
 
   it("stops `npm start` with exit code 2 and the field's name, printing no secret", async () => {
     const bad = file("bad.json", { clusters: [{ name: "prod", type: "token", server: "https://10.0.0.1:6443", token: { env: "PROD_TOKEN" } }], apiKeys: [{ id: "abcdefgh", hash: "sha256:nothex", scopes: [{}] }] });
-    const run = runEntry("src/node.ts", ["--config", bad], { PORT: "0" });
+    const run = runEntry("src/node/main.ts", ["--config", bad], { PORT: "0" });
     expect(await run.exited).toBe(2);
     expect(run.stderr()).toMatch(/apiKeys\[0\]\.hash: must be sha256:<64 hex digits>/);
     const missing = file("missing-secret.json", { clusters: [{ name: "prod", type: "token", server: "https://10.0.0.1:6443", token: { env: "PROD_TOKEN" } }] });
-    const run2 = runEntry("src/node.ts", ["--config", missing], { PORT: "0" });
+    const run2 = runEntry("src/node/main.ts", ["--config", missing], { PORT: "0" });
     expect(await run2.exited).toBe(2);
     expect(run2.stderr()).toMatch(/clusters\[0\] \(prod\): environment variable PROD_TOKEN is not set/);
   });
 
   it("reads YAML too, and reports a file that is not valid", async () => {
-    const run = runEntry("src/node.ts", ["--config", file("broken.yaml", "clusters: [")], { PORT: "0" });
+    const run = runEntry("src/node/main.ts", ["--config", file("broken.yaml", "clusters: [")], { PORT: "0" });
     expect(await run.exited).toBe(2);
     expect(run.stderr()).toMatch(/is not valid YAML/);
   });

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { limitOf } from "../../src/ratelimit/gcra.js";
-import type { StateStore } from "../../src/ratelimit/ports.js";
+import type { StateStore } from "../../src/service/ports.js";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const stuck = { afterBlocks: 3, afterSeconds: 0, forgetAfterSeconds: 60 };
@@ -98,10 +98,10 @@ export function storeContract(name: string, make: () => Promise<StateStore>) {
       await store.record(key, t0, stuck);
       await store.record(key, t0 + 1000, stuck);
       expect(await store.record(key, t0 + 2000, stuck)).toEqual({ count: 3, since: t0, last: t0 + 2000 });
-      expect(await store.read(key)).toEqual({ count: 3, since: t0, last: t0 + 2000 });
+      expect(await store.read(key, t0 + 2000)).toEqual({ count: 3, since: t0, last: t0 + 2000 });
       expect(await store.record(key, t0 + 2000 + 61_000, stuck)).toEqual({ count: 1, since: t0 + 63_000, last: t0 + 63_000 });
       await store.clear(key);
-      expect(await store.read(key)).toBeNull();
+      expect(await store.read(key, t0 + 70_000)).toBeNull();
     });
   });
 }

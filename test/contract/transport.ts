@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import type { EvictionTransport } from "../../src/clusters/transport.js";
+import type { EvictionTransport } from "../../src/service/ports.js";
 import { toKubernetesEviction } from "../../src/eviction/request.js";
 import type { SandboxClient } from "../support/sandbox-client.js";
 

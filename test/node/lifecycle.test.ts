@@ -3,11 +3,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseConfig, type GatewayConfigInput } from "../../src/config/schema.js";
-import { startNodeGateway, type NodeGateway } from "../../src/node.js";
+import { startNodeGateway, type NodeGateway } from "../../src/node/gateway.js";
 import { TEST_KEYS, testKeyEntries } from "../support/keys.js";
 import { startRedis, type RunningRedis } from "../support/redis-server.js";
 import { SandboxClient } from "../support/sandbox-client.js";
 import { ADMIN_TOKEN, startTestSandbox, type TestSandbox } from "../support/sandbox-server.js";
+import { startGateProxy } from "../support/gate-proxy.js";
 import { runEntry, waitFor } from "../support/spawn.js";
 
 let sandbox: TestSandbox;
@@ -38,21 +39,32 @@ const evict = (url: string, pod: string) =>
 
 describe("SIGTERM on Node", () => {
   it("lets in-flight requests finish, answers new ones 503, loses none, and exits 0", async () => {
-    for (let i = 0; i < 5; i++) await s.createPod("life", `slow-${i}`, { annotations: { "sandbox.eviction-gateway.dev/fault": "slow" } });
+    // The in-flight evictions are held at a gate in front of the cluster until the test has seen the drain begin.
+    const gate = await startGateProxy(sandbox.http.url, (path) => /\/pods\/held-\d\/eviction$/.test(path));
+    for (let i = 0; i < 5; i++) await s.createPod("life", `held-${i}`);
     const dir = mkdtempSync(join(tmpdir(), "egw-term-"));
-    writeFileSync(join(dir, "gateway.json"), JSON.stringify(await baseConfig()));
-    const gateway = runEntry("src/node.ts", ["--config", join(dir, "gateway.json")], { PORT: "0", T: ADMIN_TOKEN });
-    const url = await waitFor("the gateway", () => /"url":"(http:[^"]+)"/.exec(gateway.stderr())?.[1]);
-    const inFlight = Array.from({ length: 5 }, (_, i) => evict(url, `slow-${i}`));
-    await new Promise((r) => setTimeout(r, 300));
-    gateway.child.kill("SIGTERM");
-    await new Promise((r) => setTimeout(r, 100));
-    const late = await Promise.all(Array.from({ length: 5 }, () => evict(url, "anyone")));
-    expect(await Promise.all(inFlight)).toEqual([200, 200, 200, 200, 200]);
-    expect(late.every((x) => x === 503)).toBe(true);
-    expect(await gateway.exited).toBe(0);
-    expect(await evict(url, "anyone")).toBe("refused");
-  }, 20_000);
+    const config = await baseConfig();
+    config.clusters = [{ name: "sandbox", type: "token", server: gate.url, token: { env: "T" } }];
+    writeFileSync(join(dir, "gateway.json"), JSON.stringify(config));
+    const gateway = runEntry("src/node/main.ts", ["--config", join(dir, "gateway.json")], { PORT: "0", T: ADMIN_TOKEN });
+    try {
+      const url = await waitFor("the gateway", () => /"url":"(http:[^"]+)"/.exec(gateway.stderr())?.[1]);
+      const inFlight = Array.from({ length: 5 }, (_, i) => evict(url, `held-${i}`));
+      await waitFor("five evictions in flight", () => (gate.held() === 5 ? true : undefined));
+      gateway.child.kill("SIGTERM");
+      await waitFor("the drain to begin", () => (gateway.stderr().includes('"msg":"draining"') ? true : undefined));
+      const late = await Promise.all(Array.from({ length: 5 }, () => evict(url, "anyone")));
+      expect(late).toEqual([503, 503, 503, 503, 503]);
+      gate.open();
+      expect(await Promise.all(inFlight)).toEqual([200, 200, 200, 200, 200]);
+      expect(await gateway.exited).toBe(0);
+      expect(await evict(url, "anyone")).toBe("refused");
+    } finally {
+      gate.open();
+      gateway.child.kill("SIGKILL");
+      await gate.close();
+    }
+  }, 30_000);
 });
 
 describe("Redis killed under load", () => {
@@ -73,11 +85,14 @@ describe("Redis killed under load", () => {
         counts.set(status, (counts.get(status) ?? 0) + 1);
       }
     });
-    await new Promise((r) => setTimeout(r, 700));
+    // Phases end on counts of answers, not on time: a loaded machine only makes them slower.
+    const answered = () => [...counts.values()].reduce((a, b) => a + b, 0);
+    await waitFor("answers with Redis up", () => (answered() >= 50 ? true : undefined));
     await redis.stop();
-    await new Promise((r) => setTimeout(r, 700));
+    const down = answered();
+    await waitFor("answers with Redis down", () => (answered() >= down + 50 ? true : undefined));
     await redis.start();
-    await new Promise((r) => setTimeout(r, 1500));
+    await waitFor("the gateway to use Redis again", async () => ((await evict(gateway.url, "nobody")) === 404 ? true : undefined));
     stop = true;
     await Promise.all(workers);
     return counts;

@@ -12,7 +12,7 @@ const evict = async (namespace: string, pod: string) => {
 };
 
 beforeAll(async () => {
-  gateway = runEntry("src/node.ts", [], { PORT: "0", GATEWAY_DEMO_KEY: KEY });
+  gateway = runEntry("src/node/main.ts", [], { PORT: "0", GATEWAY_DEMO_KEY: KEY });
   url = await waitFor("the gateway to listen", () => /"url":"(http:[^"]+)"/.exec(gateway.stderr())?.[1]);
 });
 
@@ -22,8 +22,9 @@ afterAll(async () => {
 });
 
 describe("npm start with no config (the embedded default)", () => {
-  it("prints how to try it without echoing a key it was given", () => {
-    expect(gateway.stdout()).toContain("/v1/clusters/sandbox/namespaces/demo/pods/web-1/eviction");
+  it("prints how to try it without echoing a key it was given", async () => {
+    // stdout and stderr are separate pipes: wait for the hint rather than assume it came first.
+    await waitFor("the hint on stdout", () => (gateway.stdout().includes("/v1/clusters/sandbox/namespaces/demo/pods/web-1/eviction") ? true : undefined));
     expect(gateway.stdout()).not.toContain(KEY);
   });
 

@@ -7,7 +7,7 @@ import { promisify } from "node:util";
 import yaml from "js-yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseConfig } from "../../src/config/schema.js";
-import { startNodeGateway, type NodeGateway } from "../../src/node.js";
+import { startNodeGateway, type NodeGateway } from "../../src/node/gateway.js";
 import { TEST_KEYS, testKeyEntries } from "../support/keys.js";
 import { freePort } from "../support/redis-server.js";
 import { SandboxClient } from "../support/sandbox-client.js";

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { gcra, limitOf } from "../../src/ratelimit/gcra.js";
-import { MemoryStore } from "../../src/ratelimit/memory-store.js";
+import { MemoryStore } from "../../src/service/memory-store.js";
 
 describe("GCRA", () => {
   it("admits the burst at once, then one request per interval, with the exact wait", () => {

@@ -1,0 +1,41 @@
+import type { Answer } from "./answer.js";
+import { clip } from "./audit.js";
+import type { AuditSink, Clock, ClusterRegistry, Metrics } from "./ports.js";
+
+/** The longest caller-given reason an audit line keeps. */
+const MAX_LOGGED_REASON = 256;
+
+export interface Observation {
+  answer: Answer;
+  caller: string | null;
+  route: string;
+  /** When the request arrived (ms). */
+  started: number;
+}
+
+/**
+ * The one place an answer is recorded: its audit line and its metrics, for every surface and
+ * every kind of answer (refusals, replays and batch items included).
+ */
+export function observe(deps: { audit: AuditSink; metrics: Metrics; clusters: ClusterRegistry; clock: Clock }, o: Observation): void {
+  const { result, status, reason, replayed } = o.answer;
+  deps.audit.write({
+    time: new Date(o.started).toISOString(),
+    requestId: result.requestId,
+    caller: o.caller,
+    route: o.route,
+    cluster: clip(result.cluster),
+    namespace: clip(result.namespace),
+    pod: clip(result.pod),
+    dryRun: result.dryRun,
+    outcome: result.outcome,
+    status,
+    upstreamStatus: replayed ? null : (result.upstream?.status ?? null),
+    latencyMs: deps.clock.now() - o.started,
+    retryAfter: result.retryAfterSeconds,
+    ...(replayed ? { replayed: true } : {}),
+    ...(reason ? { reason: clip(reason, MAX_LOGGED_REASON) } : {}),
+  });
+  // Only registered cluster names become label values: a caller cannot grow the series.
+  deps.metrics.decision(o.route, result.outcome, deps.clusters.get(result.cluster) ? result.cluster : "other");
+}

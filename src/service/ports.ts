@@ -1,0 +1,127 @@
+import type { BlockHistory, StuckPolicy } from "../eviction/attempts.js";
+import type { Outcome } from "../eviction/outcome.js";
+import type { KubernetesEviction } from "../eviction/request.js";
+import type { UpstreamReply } from "../eviction/upstream.js";
+import type { GcraDecision, LimitCharge } from "../ratelimit/gcra.js";
+
+export type { LimitCharge };
+
+/**
+ * The service's ports: each a narrow interface that a runtime adapter (node/, worker/) or a
+ * shared implementation fills in, and each with one contract suite under test/contract/.
+ */
+
+/** Time, in milliseconds since the epoch. Nothing in the core reads the system clock itself. */
+export interface Clock {
+  now(): number;
+}
+
+export const systemClock: Clock = { now: () => Date.now() };
+
+/** Who the gateway acts as on the cluster (Impersonate-User, Impersonate-Group). */
+export interface Impersonation {
+  user: string;
+  group?: string;
+}
+
+/** Sends one policy/v1 Eviction to one cluster's API server. Never throws: every failure is a reply. */
+export interface EvictionTransport {
+  evict(eviction: KubernetesEviction, signal: AbortSignal, impersonate?: Impersonation): Promise<UpstreamReply>;
+}
+
+/** A cluster the gateway can reach, as the service sees it. */
+export interface RegisteredCluster {
+  name: string;
+  type: string;
+  description?: string;
+  /** The API server's URL, when there is one to show (never a credential). */
+  server: string | null;
+  timeoutMs?: number;
+  impersonate?: { userPrefix: string; group?: string };
+  transport: EvictionTransport;
+}
+
+export interface ClusterRegistry {
+  get(name: string): RegisteredCluster | undefined;
+  list(): RegisteredCluster[];
+  close(): Promise<void>;
+}
+
+export interface LimiterStore {
+  /**
+   * Takes one request from every key, all or nothing: if any key would deny, none is charged.
+   * Returns a decision per charge, in order. Concurrent calls never over-admit.
+   */
+  take(charges: LimitCharge[], now: number): Promise<GcraDecision[]>;
+  /** Gives one request back to each key: a reservation that did not end in an eviction. */
+  refund(charges: LimitCharge[], now: number): Promise<void>;
+}
+
+/** The answer an idempotency or replay key keeps. */
+export interface StoredResponse {
+  status: number;
+  contentType: string;
+  body: string;
+}
+
+export type IdempotencyBegin = { state: "started" } | { state: "in-flight" } | { state: "mismatch" } | { state: "replay"; response: StoredResponse };
+
+export interface IdempotencyStore {
+  /** Claims a key for a request with this fingerprint, or says why not. The claim lapses after `inFlightMs`. */
+  begin(key: string, fingerprint: string, now: number, inFlightMs: number): Promise<IdempotencyBegin>;
+  /** Stores the answer for `ttlMs`, or (response null) releases the claim so the same key may be retried. */
+  complete(key: string, fingerprint: string, response: StoredResponse | null, now: number, ttlMs: number): Promise<void>;
+}
+
+/** Consecutive blocks per pod: drives the backoff for exhausted budgets and `attempts.stuck`. */
+export interface BlockHistoryStore {
+  /** Adds one block at `now` and returns the history including it. */
+  record(key: string, now: number, policy: StuckPolicy): Promise<BlockHistory>;
+  read(key: string, now: number): Promise<BlockHistory | null>;
+  clear(key: string): Promise<void>;
+}
+
+/** The three stores as one backend (memory, Redis, Durable Objects) provides them. */
+export interface StateStore extends LimiterStore, IdempotencyStore, BlockHistoryStore {
+  readonly kind: string;
+  close?(): Promise<void>;
+}
+
+/** One line per answer. Holds names and outcomes, never a key, token or signature. */
+export interface AuditEntry {
+  time: string;
+  requestId: string;
+  caller: string | null;
+  route: string;
+  cluster: string;
+  namespace: string;
+  pod: string;
+  dryRun: boolean;
+  outcome: Outcome;
+  status: number;
+  upstreamStatus: number | null;
+  latencyMs: number;
+  retryAfter: number | null;
+  replayed?: boolean;
+  reason?: string;
+}
+
+export interface AuditSink {
+  write(entry: AuditEntry): void;
+}
+
+/** What the gateway counts. Node exports it to Prometheus; Workers count nothing. */
+export interface Metrics {
+  /** One answered eviction (a batch or webhook counts each item). */
+  decision(route: string, outcome: Outcome, cluster: string): void;
+  /** One call to a cluster: how long it took and its status (null: no answer). */
+  upstream(cluster: string, seconds: number, status: number | null): void;
+  /** One request denied by a gateway rate-limit policy. */
+  denied(policy: string): void;
+}
+
+export const noMetrics: Metrics = {
+  decision() {},
+  upstream() {},
+  denied() {},
+};

@@ -1,0 +1,40 @@
+import type { UpstreamReply } from "../eviction/upstream.js";
+import type { Impersonation } from "./ports.js";
+
+/** What every transport does the same way: the path, the headers, the size cap, the failures. */
+
+/** The largest upstream body the gateway reads; an eviction Status is a few hundred bytes. */
+export const MAX_UPSTREAM_BODY_BYTES = 1_048_576;
+
+export function evictionPath(namespace: string, pod: string): string {
+  return `/api/v1/namespaces/${encodeURIComponent(namespace)}/pods/${encodeURIComponent(pod)}/eviction`;
+}
+
+/** The impersonation headers for a request. */
+export function impersonationHeaders(impersonate: Impersonation | undefined): Record<string, string> {
+  if (!impersonate) return {};
+  return { "Impersonate-User": impersonate.user, ...(impersonate.group ? { "Impersonate-Group": impersonate.group } : {}) };
+}
+
+const TLS_CODES = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|TLS|SSL|ALTNAME|HANDSHAKE/i;
+
+/** Turns whatever a client library threw into one transport failure, keeping only a short, secret-free line. */
+export function failureFrom(error: unknown, signal: AbortSignal): Extract<UpstreamReply, { kind: "failure" }> {
+  if (signal.aborted) return { kind: "failure", failure: "timeout", detail: "no answer before the upstream timeout" };
+  const codes: string[] = [];
+  const messages: string[] = [];
+  for (let e: unknown = error, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === "string") codes.push(code);
+    if (e instanceof Error) messages.push(e.message);
+  }
+  const code = codes[0] ?? "";
+  const text = `${codes.join(" ")} ${messages.join(" ")}`;
+  if (/ECONNREFUSED/.test(text)) return { kind: "failure", failure: "refused", detail: "connection refused" };
+  if (TLS_CODES.test(code) || /certificate|TLS|SSL/i.test(messages.join(" "))) {
+    return { kind: "failure", failure: "tls", detail: `TLS failure${code ? ` (${code})` : ""}` };
+  }
+  if (/ETIMEDOUT|ESOCKETTIMEDOUT/.test(text)) return { kind: "failure", failure: "timeout", detail: "connection timed out" };
+  const short = (codes[0] ?? messages.at(-1) ?? "network error").replace(/\s+/g, " ").slice(0, 120);
+  return { kind: "failure", failure: "network", detail: short };
+}

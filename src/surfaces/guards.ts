@@ -1,0 +1,83 @@
+import type { Context, MiddlewareHandler } from "hono";
+import { gatewayResult } from "../eviction/build.js";
+import type { Target } from "../eviction/request.js";
+import { evaluate, planAddressLimits } from "../ratelimit/policies.js";
+import { answerOf, Refusal } from "../service/answer.js";
+import { readCapped } from "../util/read-capped.js";
+import type { GatewayEnv } from "./context.js";
+
+/**
+ * The checks every surface puts in front of its work. Each decides and throws a Refusal;
+ * none renders: the surface's own renderer does.
+ */
+
+/** The longest client address kept as a limit key. */
+const MAX_ADDRESS_LENGTH = 64;
+/** The status of a body over the limit. */
+const PAYLOAD_TOO_LARGE = 413;
+
+const AUTH_MESSAGES = {
+  missing: "Send an API key as Authorization: Bearer <key>.",
+  malformed: "The Authorization header does not hold an API key of this gateway (Bearer egw_…).",
+  unknown: "The API key is not valid.",
+};
+
+/** The pod the path names; "" for what the route does not name. The only place path parameters are read. */
+export function targetOf(c: Context<GatewayEnv>): Target {
+  const params = c.req.param() as Record<string, string | undefined>;
+  return { cluster: params.cluster ?? "", namespace: params.namespace ?? "", pod: params.pod ?? "" };
+}
+
+/** client-address limits, checked before authentication so that guessing keys is slow too. */
+export const addressLimit: MiddlewareHandler<GatewayEnv> = async (c, next) => {
+  const deps = c.get("deps");
+  const header = deps.config.clientAddressHeader;
+  const address = (header ? c.req.header(header)?.split(",")[0]?.trim() : deps.clientAddress(c)) || "unknown";
+  const planned = planAddressLimits(deps.config.rateLimits, address.slice(0, MAX_ADDRESS_LENGTH));
+  if (planned.length > 0) {
+    const decisions = await deps.guard.run("take", () => deps.limits.take(planned.map((p) => p.charge), deps.clock.now()), []);
+    const check = evaluate(planned, decisions);
+    if (!check.allowed) {
+      for (const p of check.violated) deps.metrics.denied(p.name);
+      const names = check.violated.map((p) => `"${p.name}"`).join(", ");
+      const message = `Too many requests from this address (the gateway's ${names} policy); retry in ${check.retryAfterSeconds}s.`;
+      throw new Refusal(
+        answerOf(gatewayResult(c.get("requestId"), targetOf(c), "rate-limited", { message, retryAfterSeconds: check.retryAfterSeconds }), {
+          headers: check.headers,
+          extensions: { "violated-policies": check.violated.map((p) => p.name) },
+        }),
+      );
+    }
+  }
+  await next();
+};
+
+/** Bearer API keys: sets c.var.caller, or refuses before anything else of the request is read. */
+export const authenticate: MiddlewareHandler<GatewayEnv> = async (c, next) => {
+  const auth = await c.get("deps").keys.verify(c.req.header("authorization"));
+  if (!auth.ok) {
+    const result = gatewayResult(c.get("requestId"), targetOf(c), "unauthorized", { message: AUTH_MESSAGES[auth.reason] });
+    throw new Refusal(answerOf(result, { headers: { "WWW-Authenticate": 'Bearer realm="eviction-gateway"' } }));
+  }
+  c.set("caller", auth.caller);
+  await next();
+};
+
+/**
+ * Reads the body once into c.var.body, refusing one over eviction.maxBodyBytes × scale: by its
+ * Content-Length before reading anything, else as soon as the stream passes the limit.
+ */
+export function limitBody(scale = 1): MiddlewareHandler<GatewayEnv> {
+  return async (c, next) => {
+    const deps = c.get("deps");
+    const limit = deps.config.eviction.maxBodyBytes * scale;
+    const declared = Number(c.req.header("content-length") ?? "0");
+    const text = declared > limit ? null : await readCapped(deps.requestBody?.(c) ?? c.req.raw.body, limit);
+    if (text === null) {
+      const result = gatewayResult(c.get("requestId"), targetOf(c), "invalid", { message: `The body is larger than ${limit} bytes.` });
+      throw new Refusal(answerOf(result, { status: PAYLOAD_TOO_LARGE }));
+    }
+    c.set("body", text);
+    await next();
+  };
+}

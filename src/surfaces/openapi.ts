@@ -1,0 +1,167 @@
+import * as z from "zod";
+import { GatewayConfig } from "../config/schema.js";
+import { clusterName, namespaceName, podName } from "../eviction/names.js";
+import { BatchItem, BatchRequest, BatchResult } from "../eviction/batch.js";
+import { OUTCOMES, Outcome } from "../eviction/outcome.js";
+import { EvictionRequest } from "../eviction/request.js";
+import { Attempts, DisruptionBudget, EvictionResult, Problem, UpstreamSummary } from "../eviction/result.js";
+import { ClusterInfo, ClusterList } from "./v1/app.js";
+
+/**
+ * Builds openapi/openapi.json from the same zod schemas that validate the wire.
+ * Only `npm run openapi` and the drift test import this: the app serves the generated
+ * file, so the generator stays out of the Worker bundle.
+ */
+export function buildOpenApi(version: string): Record<string, unknown> {
+  const registry = z.registry<{ id: string }>();
+  for (const schema of [Outcome, UpstreamSummary, DisruptionBudget, Attempts, EvictionRequest, EvictionResult, Problem, ClusterInfo, ClusterList, BatchItem, BatchRequest, BatchResult]) {
+    registry.add(schema, { id: z.globalRegistry.get(schema)!.id! });
+  }
+  const generated = z.toJSONSchema(registry, { target: "draft-2020-12", uri: (id) => `#/components/schemas/${id}` }) as { schemas: Record<string, unknown> };
+  const schemas = Object.fromEntries(Object.entries(generated.schemas).map(([id, schema]) => [id, strip(schema)]));
+  const inline = (schema: z.ZodType) => strip(z.toJSONSchema(schema, { target: "draft-2020-12" }));
+  const ref = (id: string) => ({ $ref: `#/components/schemas/${id}` });
+  const header = (description: string) => ({ description, schema: { type: "string" } });
+  const retryHeaders = {
+    "Retry-After": header("Seconds to wait before retrying; sent with every retryable answer."),
+    "RateLimit-Policy": header("The gateway's rate-limit policies (draft-ietf-httpapi-ratelimit-headers-11)."),
+    RateLimit: header("What is left of each policy (draft-ietf-httpapi-ratelimit-headers-11)."),
+  };
+
+  const errorStatuses = new Map<number, Outcome[]>();
+  for (const outcome of Outcome.options) {
+    const status = OUTCOMES[outcome].httpStatus;
+    if (status >= 400) errorStatuses.set(status, [...(errorStatuses.get(status) ?? []), outcome]);
+  }
+  errorStatuses.set(413, ["invalid"]);
+  errorStatuses.set(422, ["invalid"]);
+  errorStatuses.set(415, ["invalid"]);
+  errorStatuses.set(504, ["unavailable"]);
+  errorStatuses.set(503, [...(errorStatuses.get(503) ?? []), "unavailable"]);
+  const problemResponses = Object.fromEntries(
+    [...errorStatuses.entries()]
+      .sort(([a], [b]) => a - b)
+      .map(([status, outcomes]) => [
+        String(status),
+        {
+          description: outcomes.map((o) => `${o}: ${OUTCOMES[o].title}`).join("; "),
+          headers: retryHeaders,
+          content: { "application/problem+json": { schema: ref("Problem") } },
+        },
+      ]),
+  );
+
+  const pathParam = (name: string, schema: z.ZodType, description: string) => ({ name, in: "path", required: true, description, schema: inline(schema) });
+  const podParams = [
+    pathParam("cluster", clusterName, "A cluster registered with the gateway."),
+    pathParam("namespace", namespaceName, "The pod's namespace."),
+    pathParam("pod", podName, "The pod's name."),
+  ];
+  const unauthorized = { description: "No or bad API key.", content: { "application/problem+json": { schema: ref("Problem") } } };
+
+  return {
+    openapi: "3.1.0",
+    info: {
+      title: "Eviction gateway",
+      version,
+      description: "Evict Kubernetes pods safely through one authenticated endpoint: PodDisruptionBudgets respected, every answer normalised into one outcome with a retry hint.",
+    },
+    components: {
+      securitySchemes: { apiKey: { type: "http", scheme: "bearer", description: "An API key from `npm run keygen`: egw_<id>_<secret>." } },
+      schemas,
+    },
+    security: [{ apiKey: [] }],
+    paths: {
+      "/v1/clusters/{cluster}/namespaces/{namespace}/pods/{pod}/eviction": {
+        post: {
+          operationId: "evictPod",
+          summary: "Evict one pod, respecting its PodDisruptionBudget",
+          parameters: [
+            ...podParams,
+            {
+              name: "Idempotency-Key",
+              in: "header",
+              required: false,
+              description:
+                'An sf-string such as "8e03978e-…", scoped to the API key. The same key and request replays the stored answer (with Idempotent-Replayed: true); a different request with it answers 422; a duplicate while the first runs answers 409.',
+              schema: { type: "string", maxLength: 257 },
+            },
+          ],
+          requestBody: { required: false, content: { "application/json": { schema: ref("EvictionRequest") } } },
+          responses: {
+            "200": { description: "evicted, or would-evict for a dry run.", headers: { ...retryHeaders, "Idempotent-Replayed": header("true when this is a stored answer replayed for an Idempotency-Key.") }, content: { "application/json": { schema: ref("EvictionResult") } } },
+            ...problemResponses,
+          },
+        },
+      },
+      "/v1/evictions": {
+        post: {
+          operationId: "evictPods",
+          summary: "Evict up to 100 pods; each item is authorized and rate-limited on its own",
+          requestBody: { required: true, content: { "application/json": { schema: ref("BatchRequest") } } },
+          responses: {
+            "200": { description: "A result per item, in order, and a summary.", content: { "application/json": { schema: ref("BatchResult") } } },
+            "400": { description: "The envelope is invalid (an item's own problems are its result).", content: { "application/problem+json": { schema: ref("Problem") } } },
+            "413": { description: "The body is larger than 64 times eviction.maxBodyBytes.", content: { "application/problem+json": { schema: ref("Problem") } } },
+            "415": { description: "The body is not sent as application/json.", content: { "application/problem+json": { schema: ref("Problem") } } },
+            "401": unauthorized,
+          },
+        },
+      },
+      "/v1/hooks/{hook}": {
+        post: {
+          operationId: "webhook",
+          security: [],
+          summary: "A configured webhook: Standard Webhooks (signed) or Alertmanager (bearer token)",
+          description:
+            "Standard Webhooks: webhook-id, webhook-timestamp and webhook-signature (v1, HMAC-SHA256 of id.timestamp.body) headers; the body is one eviction ({cluster, namespace, pod, …}) or a batch ({items}). Alertmanager: payload version 4; each firing alert becomes an eviction.",
+          parameters: [{ name: "hook", in: "path", required: true, schema: { type: "string" } }],
+          responses: {
+            "200": { description: "An EvictionResult for one eviction (other statuses as for the eviction route), or a BatchResult." },
+            "400": { description: "The body is not JSON, or not an eviction, a batch or an Alertmanager payload.", content: { "application/problem+json": { schema: ref("Problem") } } },
+            "401": { description: "No such hook, or not signed or authenticated as the hook requires (the two look the same, so hook names cannot be probed).", content: { "application/problem+json": { schema: ref("Problem") } } },
+            "409": { description: "This webhook-id was already answered.", content: { "application/problem+json": { schema: ref("Problem") } } },
+            "413": { description: "The body is larger than 64 times eviction.maxBodyBytes.", content: { "application/problem+json": { schema: ref("Problem") } } },
+          },
+        },
+      },
+      "/k8s/{cluster}/api/v1/namespaces/{namespace}/pods/{pod}/eviction": {
+        post: {
+          operationId: "kubernetesEviction",
+          summary: "Kubernetes-compatible: a raw policy/v1 or policy/v1beta1 Eviction in, Kubernetes Status objects out",
+          description: "Point a kubeconfig's server at <gateway>/k8s/<cluster> with an API key as its token, and kubectl, client-go and client-node evict through the gateway unchanged.",
+          parameters: podParams,
+          requestBody: { required: true, content: { "application/json": { schema: { type: "object", description: "A policy/v1 Eviction." } } } },
+          responses: { "201": { description: "A Success Status." }, default: { description: "A Failure Status, as kube-apiserver writes it." } },
+        },
+      },
+      "/v1/clusters": {
+        get: {
+          operationId: "listClusters",
+          summary: "The clusters this API key's scopes cover (no credentials)",
+          responses: { "200": { description: "The clusters.", content: { "application/json": { schema: ref("ClusterList") } } }, "401": unauthorized },
+        },
+      },
+      "/healthz": { get: { operationId: "health", security: [], summary: "Liveness", responses: { "200": { description: "The process answers." } } } },
+      "/readyz": {
+        get: {
+          operationId: "ready",
+          security: [],
+          summary: "Readiness: config loaded, clusters registered, not draining",
+          responses: { "200": { description: "Ready." }, "503": { description: "Starting or draining." } },
+        },
+      },
+      "/openapi.json": { get: { operationId: "openapi", security: [], summary: "This document", responses: { "200": { description: "OpenAPI 3.1." } } } },
+    },
+  };
+}
+
+/** The config file's JSON Schema, for editors (written to openapi/config.schema.json). */
+export function buildConfigSchema(): Record<string, unknown> {
+  return { ...(z.toJSONSchema(GatewayConfig, { target: "draft-2020-12", io: "input" }) as Record<string, unknown>), title: "Eviction gateway configuration" };
+}
+
+function strip(schema: unknown): Record<string, unknown> {
+  const { $schema: _schema, $id: _id, ...rest } = schema as Record<string, unknown>;
+  return rest;
+}
