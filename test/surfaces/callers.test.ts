@@ -143,6 +143,24 @@ describe("signed webhooks (Standard Webhooks)", () => {
     expect(unknown.status).toBe(401);
     expect(await unknown.json()).toMatchObject({ outcome: "unauthorized", title: "Unauthorized" });
   });
+
+  it("writes an audit line for every answer a hook gives: refusals, bad bodies and replays included", async () => {
+    const lines = () => audit.filter((e) => e.route === "/v1/hooks/:hook");
+    const before = lines().length;
+    await post("/v1/hooks/nosuch", {});
+    await send({ cluster: "sandbox", namespace: NS, pod: "gone" }, { signature: () => "v1,AAAA" });
+    const id = `msg_${randomBytes(8).toString("hex")}`;
+    const text = "{not json";
+    const ts = Math.floor(Date.now() / 1000);
+    expect((await post("/v1/hooks/deploy", text, { "webhook-id": id, "webhook-timestamp": String(ts), "webhook-signature": sign(NEW_SECRET, id, ts, text) })).status).toBe(400);
+    await send({ cluster: "sandbox", namespace: NS, pod: "gone" }, { id: "msg_replayed" });
+    expect(lines().slice(before).map((e) => [e.outcome, e.status])).toEqual([
+      ["unauthorized", 401],
+      ["unauthorized", 401],
+      ["invalid", 400],
+      ["conflict", 409],
+    ]);
+  });
 });
 
 describe("Alertmanager", () => {
@@ -241,6 +259,15 @@ describe("the Kubernetes-compatible route", () => {
     expect(status).toMatchObject({ kind: "Status", reason: "TooManyRequests", code: 429 });
     expect(status.details.retryAfterSeconds).toBeGreaterThan(1000);
     expect(limited.headers.get("retry-after")).toBe(String(status.details.retryAfterSeconds));
+  });
+
+  it("authenticates before it reads a body: an anonymous caller gets 401, never 413", async () => {
+    const huge = JSON.stringify({ ...body("k2"), padding: "x".repeat(200_000) });
+    const anonymous = await fetch(`${gateway.url}/k8s/sandbox/api/v1/namespaces/${NS}/pods/k2/eviction`, { method: "POST", body: huge });
+    expect(anonymous.status).toBe(401);
+    const authenticated = await fetch(`${gateway.url}/k8s/sandbox/api/v1/namespaces/${NS}/pods/k2/eviction`, { method: "POST", headers: bearer(TEST_KEYS.full), body: huge });
+    expect(authenticated.status).toBe(413);
+    expect((await authenticated.json()) as any).toMatchObject({ kind: "Status", reason: "RequestEntityTooLarge", code: 413 });
   });
 
   // kubectl ships on this project's machines; where it is missing this test cannot run, and says so.
