@@ -52,7 +52,7 @@ describe("once: the one idempotency helper", () => {
   it("answers in-flight while the first runs, and mismatch for another request under the same key", async () => {
     const d = deps();
     let release!: () => void;
-    const first = once(d, claim, 10_000, () => new Promise((r) => (release = () => r(evicted()))), keepAnswer);
+    const first = once(d, claim, 10_000, () => new Promise<ReturnType<typeof evicted>>((r) => (release = () => r(evicted()))), keepAnswer);
     await new Promise((r) => setTimeout(r, 0));
     expect((await once(d, claim, 10_000, async () => evicted(), keepAnswer)).state).toBe("in-flight");
     expect((await once(d, { ...claim, fingerprint: "other" }, 10_000, async () => evicted(), keepAnswer)).state).toBe("mismatch");
