@@ -52,17 +52,25 @@ export type Verification = { ok: true; id: string } | { ok: false; reason: strin
  * Standard Webhooks: `v1,<base64 HMAC-SHA256 of "id.timestamp.body">`, several space-separated
  * signatures allowed (key rotation), the timestamp within the tolerance. Compared in constant time.
  */
+/** What can be checked before the body is read: the headers are there, well-formed, and the timestamp is fresh. Null: go on. */
+export function precheckStandardWebhook(hook: Extract<ResolvedHook, { keys: CryptoKey[] }>, headers: { id?: string; timestamp?: string; signature?: string }, nowSeconds: number): string | null {
+  const { id, timestamp, signature } = headers;
+  if (!id || !timestamp || !signature) return "missing webhook-id, webhook-timestamp or webhook-signature";
+  if (!/^[\x21-\x7e]{1,255}$/.test(id)) return "malformed webhook-id";
+  if (!/^\d{1,12}$/.test(timestamp)) return "malformed webhook-timestamp";
+  if (Math.abs(nowSeconds - Number(timestamp)) > hook.config.toleranceSeconds) return "webhook-timestamp is outside the tolerance";
+  return null;
+}
+
 export async function verifyStandardWebhook(
   hook: Extract<ResolvedHook, { keys: CryptoKey[] }>,
   headers: { id?: string; timestamp?: string; signature?: string },
   body: string,
   nowSeconds: number,
 ): Promise<Verification> {
-  const { id, timestamp, signature } = headers;
-  if (!id || !timestamp || !signature) return { ok: false, reason: "missing webhook-id, webhook-timestamp or webhook-signature" };
-  if (!/^[\x21-\x7e]{1,255}$/.test(id)) return { ok: false, reason: "malformed webhook-id" };
-  if (!/^\d{1,12}$/.test(timestamp)) return { ok: false, reason: "malformed webhook-timestamp" };
-  if (Math.abs(nowSeconds - Number(timestamp)) > hook.config.toleranceSeconds) return { ok: false, reason: "webhook-timestamp is outside the tolerance" };
+  const early = precheckStandardWebhook(hook, headers, nowSeconds);
+  if (early !== null) return { ok: false, reason: early };
+  const { id, timestamp, signature } = headers as Required<typeof headers>;
   const content = new TextEncoder().encode(`${id}.${timestamp}.${body}`);
   const offered = signature
     .split(" ")

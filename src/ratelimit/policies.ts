@@ -6,6 +6,8 @@ export interface LimitSubject {
   callerId: string;
   cluster: string;
   namespace: string;
+  /** A dry run can never evict, so it holds no reservation of an evictions-only policy. */
+  dryRun?: boolean;
 }
 
 export interface PlannedCharge {
@@ -23,10 +25,14 @@ export interface LimitCheck {
   headers: Record<string, string>;
 }
 
-/** The charges one eviction makes: every policy that applies to its cluster, except client-address ones. */
+/**
+ * The charges one eviction makes: every policy that applies to its cluster, except client-address
+ * ones, and except evictions-only ones for a dry run (a reservation it could only give back, while
+ * holding a real eviction's place).
+ */
 export function planRequestLimits(policies: RateLimitPolicy[], s: LimitSubject): PlannedCharge[] {
   return policies
-    .filter((p) => p.key !== "client-address" && (!p.clusters || p.clusters.some((g) => globMatch(g, s.cluster))))
+    .filter((p) => p.key !== "client-address" && !(s.dryRun && p.charge === "evictions") && (!p.clusters || p.clusters.some((g) => globMatch(g, s.cluster))))
     .map((policy) => ({ policy, charge: { key: keyFor(policy, s), limit: limitOf(policy.requests, policy.perSeconds, policy.burst) } }));
 }
 

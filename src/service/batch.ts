@@ -52,7 +52,7 @@ export async function runBatch(deps: ServiceDeps, requestId: string, caller: Cal
         answers[i] =
           ran.state === "replay"
             ? replayAnswer(ran.stored)
-            : answerOf(gatewayResult(itemId, echoTarget(target), "conflict", { message: "This alert is being handled by an earlier delivery.", retryable: true, retryAfterSeconds: IN_FLIGHT_RETRY_SECONDS }));
+            : answerOf(gatewayResult(itemId, echoTarget(target), "conflict", { message: "This item is being handled by an earlier delivery of the same message.", retryable: true, retryAfterSeconds: IN_FLIGHT_RETRY_SECONDS }));
       }
     } catch (error) {
       if (!(error instanceof StoreUnavailable)) throw error;

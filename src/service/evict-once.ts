@@ -4,7 +4,7 @@ import { IN_FLIGHT_RETRY_SECONDS } from "../eviction/outcome.js";
 import type { EvictionRequest, Target } from "../eviction/request.js";
 import { answerOf, type Answer } from "./answer.js";
 import type { ServiceDeps } from "./deps.js";
-import { evict } from "./evict.js";
+import { evict, scopeRefusal } from "./evict.js";
 import { claimHoldMs, fingerprint, keepAnswer, once, parseIdempotencyKey, replayAnswer } from "./idempotency.js";
 
 /** The status of a reused Idempotency-Key with a different request (draft-ietf-httpapi-idempotency-key-header). */
@@ -23,6 +23,9 @@ export async function evictOnce(deps: ServiceDeps, requestId: string, caller: Ca
     const message = 'The Idempotency-Key header must be a quoted string such as "8e03978e-40d5-43e8-bc93-6894a57f9324" (at most 255 characters).';
     return answerOf(gatewayResult(requestId, target, "invalid", { dryRun, message }), { errors: [{ detail: "malformed", pointer: "#/header/idempotency-key" }] });
   }
+  // A caller out of scope leaves nothing behind: no idempotency record for a request that could never run.
+  const refused = scopeRefusal(deps, requestId, caller, target, dryRun);
+  if (refused) return { ...refused, ...(request.reason !== undefined ? { reason: request.reason } : {}) };
   const claim = { key: `${caller.id}:${key}`, fingerprint: await fingerprint(target, request), ttlMs: deps.config.idempotency.ttlSeconds * 1000 };
   // A store that fails closed here throws StoreUnavailable: the surface answers unavailable, and nothing was sent.
   const ran = await once(deps, claim, claimHoldMs(deps), () => evict(deps, requestId, caller, target, request), keepAnswer);

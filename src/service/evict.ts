@@ -33,9 +33,12 @@ export async function evict(deps: ServiceDeps, requestId: string, caller: Caller
   }
 }
 
-async function decide(deps: ServiceDeps, requestId: string, caller: Caller, target: Target, request: EvictionRequest, dryRun: boolean): Promise<Answer> {
-  const cluster = deps.clusters.get(target.cluster);
-  if (!cluster) {
+/**
+ * The caller's scope, checked first and without state: an answer when the caller may not evict
+ * this pod (or the cluster is unknown), null when it may. Nothing is stored or charged for it.
+ */
+export function scopeRefusal(deps: Pick<ServiceDeps, "clusters">, requestId: string, caller: Caller, target: Target, dryRun: boolean): Answer | null {
+  if (!deps.clusters.get(target.cluster)) {
     // Only a caller whose scope could name the cluster learns that it does not exist.
     const known = couldName(caller.scopes, target.cluster);
     const message = known ? `No cluster named ${target.cluster} is registered.` : forbiddenMessage(target, dryRun);
@@ -44,8 +47,15 @@ async function decide(deps: ServiceDeps, requestId: string, caller: Caller, targ
   if (!allows(caller.scopes, target.cluster, target.namespace, dryRun ? "dry-run" : "evict")) {
     return answerOf(gatewayResult(requestId, target, "forbidden", { dryRun, message: forbiddenMessage(target, dryRun) }));
   }
+  return null;
+}
 
-  const planned = planRequestLimits(deps.config.rateLimits, { callerId: caller.id, ...target });
+async function decide(deps: ServiceDeps, requestId: string, caller: Caller, target: Target, request: EvictionRequest, dryRun: boolean): Promise<Answer> {
+  const refused = scopeRefusal(deps, requestId, caller, target, dryRun);
+  if (refused) return refused;
+  const cluster = deps.clusters.get(target.cluster)!;
+
+  const planned = planRequestLimits(deps.config.rateLimits, { callerId: caller.id, ...target, dryRun });
   const decisions = planned.length ? await deps.guard.run("take", () => deps.limits.take(planned.map((p) => p.charge), deps.clock.now()), []) : [];
   const limits = evaluate(planned, decisions);
   if (!limits.allowed) {

@@ -64,6 +64,21 @@ export const authenticate: MiddlewareHandler<GatewayEnv> = async (c, next) => {
 };
 
 /**
+ * The REST routes take everything in the body. A query parameter is refused, never ignored:
+ * `?dryRun=true` read as nothing would turn a caller's dry run into a real eviction.
+ */
+export const noQuery: MiddlewareHandler<GatewayEnv> = async (c, next) => {
+  const names = [...new URL(c.req.url).searchParams.keys()];
+  if (names.length > 0) {
+    const shown = [...new Set(names)].slice(0, 5).map((n) => n.slice(0, 32));
+    const message = `This route takes no query parameters (got ${shown.join(", ")}); send dryRun and the other fields in the JSON body.`;
+    const errors = shown.map((n) => ({ detail: "unknown query parameter", pointer: `#/query/${n.replace(/~/g, "~0").replace(/\//g, "~1")}` }));
+    throw new Refusal(answerOf(gatewayResult(c.get("requestId"), targetOf(c), "invalid", { message }), { errors }));
+  }
+  await next();
+};
+
+/**
  * Reads the body once into c.var.body, refusing one over eviction.maxBodyBytes × scale: by its
  * Content-Length before reading anything, else as soon as the stream passes the limit.
  */

@@ -20,9 +20,9 @@ export function outcomeSuite(runtime: string, context: () => OutcomeSuiteContext
     const ns = `outcomes-${runtime}-${Math.floor(Math.random() * 1e6)}`;
     let ctx: OutcomeSuiteContext;
 
-    const evict = async (pod: string, body?: unknown, options: { key?: string | null; cluster?: string; namespace?: string; headers?: Record<string, string> } = {}) => {
+    const evict = async (pod: string, body?: unknown, options: { key?: string | null; cluster?: string; namespace?: string; headers?: Record<string, string>; query?: string } = {}) => {
       const key = options.key === undefined ? TEST_KEYS.full : options.key;
-      const response = await ctx.gateway(`/v1/clusters/${options.cluster ?? "sandbox"}/namespaces/${options.namespace ?? ns}/pods/${pod}/eviction`, {
+      const response = await ctx.gateway(`/v1/clusters/${options.cluster ?? "sandbox"}/namespaces/${options.namespace ?? ns}/pods/${pod}/eviction${options.query ?? ""}`, {
         method: "POST",
         headers: { ...(key ? { authorization: `Bearer ${key}` } : {}), ...(body !== undefined ? { "content-type": "application/json" } : {}), ...options.headers },
         ...(body !== undefined ? { body: typeof body === "string" ? body : JSON.stringify(body) } : {}),
@@ -182,6 +182,13 @@ export function outcomeSuite(runtime: string, context: () => OutcomeSuiteContext
       const { response, body } = await evict("free", { gracePeriodSeconds: -1, force: true });
       expect(response.status).toBe(400);
       expect(body.errors.map((e: { pointer: string }) => e.pointer).sort()).toEqual(["#/body", "#/body/gracePeriodSeconds"]);
+    });
+
+    it("invalid: a query parameter is refused, never ignored (?dryRun=true must not become a real eviction)", async () => {
+      const { response, body } = await evict("dry", undefined, { query: "?dryRun=true" });
+      expect(response.status).toBe(400);
+      expect(body).toMatchObject({ outcome: "invalid", errors: [{ pointer: "#/query/dryRun" }] });
+      expect((await ctx.sandbox.getPod(ns, "dry")).status).toBe(200);
     });
 
     it("invalid: malformed JSON, a wrong content type and an oversized body", async () => {

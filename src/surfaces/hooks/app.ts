@@ -1,12 +1,9 @@
 import { Hono, type Context, type MiddlewareHandler } from "hono";
-import { hookCaller, verifyBearer, verifyStandardWebhook, type ResolvedHook } from "../../auth/webhooks.js";
+import { hookCaller, precheckStandardWebhook, verifyBearer, verifyStandardWebhook, type ResolvedHook } from "../../auth/webhooks.js";
 import { envelopeError, isBatch } from "../../eviction/batch.js";
 import { gatewayResult } from "../../eviction/build.js";
-import { splitItem, validateEviction } from "../../eviction/validate.js";
-import { answerOf, Refusal, type Answer } from "../../service/answer.js";
-import { runBatch, type BatchAnswer } from "../../service/batch.js";
-import { evict } from "../../service/evict.js";
-import { claimHoldMs, once } from "../../service/idempotency.js";
+import { answerOf, Refusal } from "../../service/answer.js";
+import { runBatch } from "../../service/batch.js";
 import type { GatewayEnv } from "../context.js";
 import { addressLimit, limitBody, targetOf } from "../guards.js";
 import { parseJson } from "../json-body.js";
@@ -34,7 +31,8 @@ export function hooksSurface(): Hono<GatewayEnv> {
 
 /**
  * Before the body is read: the hook must exist, and what can be checked without the body must
- * hold (Alertmanager's token; a signed hook's headers and timestamp). An unknown hook is answered
+ * hold (Alertmanager's token; a signed hook's headers and timestamp), so an anonymous caller never
+ * makes the gateway hold a body. An unknown hook is answered
  * as a failed authentication, so hook names cannot be probed.
  */
 const identifyHook: MiddlewareHandler<GatewayEnv> = async (c, next) => {
@@ -45,46 +43,55 @@ const identifyHook: MiddlewareHandler<GatewayEnv> = async (c, next) => {
   if (hook.config.type === "alertmanager" && !(await verifyBearer(hook as AlertmanagerHook, c.req.header("authorization")))) {
     throw unauthorized(c, "Send the hook's token as Authorization: Bearer <token> (Alertmanager: http_config.authorization).", hook);
   }
+  if (hook.config.type === "standard-webhooks") {
+    const headers = { id: c.req.header("webhook-id"), timestamp: c.req.header("webhook-timestamp"), signature: c.req.header("webhook-signature") };
+    const early = precheckStandardWebhook(hook as SignedHook, headers, Math.floor(deps.clock.now() / 1000));
+    if (early !== null) throw unauthorized(c, `The webhook is not authentic: ${early}.`, hook);
+  }
   await next();
 };
 
+/** How long past the last moment its timestamp is accepted a webhook-id's record is kept. */
+const REPLAY_MARGIN_MS = 60_000;
+/** The status of a signed hook's final answer: Standard Webhooks senders retry anything else. */
+const RECEIVED = 200;
+
+/**
+ * A signed message runs each of its evictions at most once: item i of webhook-id m is kept under
+ * m:i. A redelivery (or a captured copy) replays the items that ended finally and runs again only
+ * those that were retryable. Final answers are 200, as Standard Webhooks asks, so a sender never
+ * retries them; a retryable one keeps its status and Retry-After, so it does.
+ */
 async function signed(c: Context<GatewayEnv>, hook: SignedHook): Promise<Response> {
   const deps = c.get("deps");
   const body = c.get("body");
   const headers = { id: c.req.header("webhook-id"), timestamp: c.req.header("webhook-timestamp"), signature: c.req.header("webhook-signature") };
-  const verification = await verifyStandardWebhook(hook, headers, body, Math.floor(deps.clock.now() / 1000));
+  const now = deps.clock.now();
+  const verification = await verifyStandardWebhook(hook, headers, body, Math.floor(now / 1000));
   if (!verification.ok) throw unauthorized(c, `The webhook is not authentic: ${verification.reason}.`, hook);
   const caller = hookCaller(hook);
   c.set("caller", caller);
   const requestId = c.get("requestId");
-  const parsed = parseJson(body, requestId, targetOf(c));
-  const items = isBatch(parsed) && Array.isArray(parsed.items) ? parsed.items.length : 1;
-
-  // The webhook-id, once answered finally, may not be used again (replay protection, through the idempotency store).
-  const claim = { key: `hook:${hook.config.name}:${verification.id}`, fingerprint: "webhook", ttlMs: hook.config.toleranceSeconds * 2000 };
-  const ran = await once<Answer | BatchAnswer>(
-    deps,
-    claim,
-    claimHoldMs(deps, items),
-    async () => {
-      if (isBatch(parsed)) {
-        const problem = envelopeError(parsed);
-        if (problem) return answerOf(gatewayResult(requestId, targetOf(c), "invalid", { message: problem }), { errors: [{ detail: problem, pointer: "#/body" }] });
-        return runBatch(deps, requestId, caller, (parsed as { items: unknown[] }).items);
-      }
-      const { target, body: request } = splitItem(parsed);
-      const input = validateEviction(requestId, target, request, { target: "#/body", body: "#/body" });
-      return input.ok ? evict(deps, requestId, caller, input.target, input.request) : answerOf(input.result, { errors: input.errors });
-    },
-    // A retryable answer frees the webhook-id, so the sender's own retry of this message runs again.
-    (value) => ("batch" in value ? value.batch.summary.retryable === 0 : !value.result.retryable) ? { status: "batch" in value ? 200 : value.status, contentType: "application/json", body: "" } : null,
-  );
-  if (ran.state !== "ran") {
-    const message = `webhook-id ${verification.id.slice(0, 64)} was already received.`;
-    throw new Refusal(answerOf(gatewayResult(requestId, targetOf(c), "conflict", { message })));
+  let parsed: unknown;
+  try {
+    parsed = parseJson(body, requestId, targetOf(c));
+  } catch (error) {
+    // Authentic but not JSON: final, so answered as received (a retry would fail the same way).
+    throw error instanceof Refusal ? new Refusal({ ...error.answer, status: RECEIVED }) : error;
   }
-  const value = ran.value;
-  return "batch" in value ? renderJson(c, value.batch, value.items) : renderProblem(c, value);
+  // Kept until the message's timestamp can no longer be accepted, so no copy of it ever runs again.
+  const dedupeTtlMs = (Number(headers.timestamp) + hook.config.toleranceSeconds) * 1000 - now + REPLAY_MARGIN_MS;
+  const dedupeKey = (i: number) => `hook:${hook.config.name}:${verification.id}:${i}`;
+
+  if (isBatch(parsed)) {
+    const problem = envelopeError(parsed);
+    if (problem) throw new Refusal(answerOf(gatewayResult(requestId, targetOf(c), "invalid", { message: problem }), { status: RECEIVED, errors: [{ detail: problem, pointer: "#/body" }] }));
+    const { batch, items } = await runBatch(deps, requestId, caller, (parsed as { items: unknown[] }).items, { dedupeKey, dedupeTtlMs });
+    return renderJson(c, batch, items);
+  }
+  const { batch, items } = await runBatch(deps, requestId, caller, [parsed], { dedupeKey, dedupeTtlMs });
+  const answer = items[0]!;
+  return renderProblem(c, { ...answer, result: { ...batch.results[0]!, requestId }, status: answer.result.retryable ? answer.status : RECEIVED });
 }
 
 async function alertmanager(c: Context<GatewayEnv>, hook: AlertmanagerHook): Promise<Response> {

@@ -8,7 +8,7 @@ import { answerOf, Refusal } from "../../service/answer.js";
 import { runBatch } from "../../service/batch.js";
 import { evictOnce } from "../../service/evict-once.js";
 import type { GatewayEnv } from "../context.js";
-import { addressLimit, authenticate, limitBody, targetOf } from "../guards.js";
+import { addressLimit, authenticate, limitBody, noQuery, targetOf } from "../guards.js";
 import { parseJsonBody } from "../json-body.js";
 import { renderRefusals } from "../refusals.js";
 import { INTERNAL_ERROR_DETAIL, renderRouteProblem } from "../route-problem.js";
@@ -37,7 +37,7 @@ export function v1Surface(): Hono<GatewayEnv> {
   v1.onError(renderRefusals(renderProblem, (c) => renderRouteProblem(c, "internal", 500, INTERNAL_ERROR_DETAIL)));
 
   /** POST /v1/clusters/{cluster}/namespaces/{namespace}/pods/{pod}/eviction */
-  v1.post(EVICTION_PATH, addressLimit, authenticate, limitBody(), async (c) => {
+  v1.post(EVICTION_PATH, addressLimit, authenticate, noQuery, limitBody(), async (c) => {
     const requestId = c.get("requestId");
     const target = targetOf(c);
     const body = parseJsonBody(c.get("body"), c.req.header("content-type"), requestId, target);
@@ -47,7 +47,7 @@ export function v1Surface(): Hono<GatewayEnv> {
   });
 
   /** POST /v1/evictions: up to 100 evictions in one request, a result per item. */
-  v1.post(BATCH_PATH, addressLimit, authenticate, limitBody(BATCH_BODY_SCALE), async (c) => {
+  v1.post(BATCH_PATH, addressLimit, authenticate, noQuery, limitBody(BATCH_BODY_SCALE), async (c) => {
     const requestId = c.get("requestId");
     const body = parseJsonBody(c.get("body"), c.req.header("content-type"), requestId, targetOf(c));
     const problem = envelopeError(body);
