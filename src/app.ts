@@ -1,5 +1,4 @@
 import { Hono } from "hono";
-import { requestId } from "hono/request-id";
 import { ApiKeyVerifier } from "./auth/api-keys.js";
 import { noMetrics } from "./service/ports.js";
 import { StateGuard } from "./service/state-guard.js";
@@ -14,8 +13,8 @@ import { v1Surface } from "./surfaces/v1/app.js";
 
 export type { GatewayDeps } from "./surfaces/context.js";
 
-/** The longest X-Request-Id the gateway takes from a caller; a longer one is replaced. */
-const MAX_REQUEST_ID = 64;
+/** The X-Request-Id the gateway takes from a caller: hex digits and dashes, as UUIDs and trace ids are. */
+const CALLER_REQUEST_ID = /^[0-9a-f][0-9a-f-]{7,63}$/i;
 /** How much of an unknown path a 404 echoes. */
 const MAX_ECHOED_PATH = 200;
 
@@ -37,8 +36,13 @@ export function createApp(deps: GatewayDeps): Hono<GatewayEnv> {
   const app = new Hono<GatewayEnv>();
   app.use(
     "*",
-    requestId({ headerName: "X-Request-Id", limitLength: MAX_REQUEST_ID }),
     async (c, next) => {
+      // A caller's X-Request-Id is kept only when it looks like one (a UUID or a hex trace id):
+      // anything else, a key pasted by mistake included, is replaced and never logged.
+      const given = c.req.header("x-request-id");
+      const id = given && CALLER_REQUEST_ID.test(given) ? given : crypto.randomUUID();
+      c.set("requestId", id);
+      c.header("X-Request-Id", id);
       c.set("deps", appDeps);
       await next();
     },

@@ -171,7 +171,7 @@ export const StoreConfig = z
       type: z.literal("redis").meta({ description: "Shared by several Node replicas." }),
       url: z
         .string()
-        .regex(/^rediss?:\/\/[^@/]+(:\d+)?(\/\d+)?$/, "must be redis://host:port[/db] with no credentials in it (give the password as a secret reference)"),
+        .regex(/^rediss?:\/\/[^@/?#]+(:\d+)?(\/\d+)?$/, "must be redis://host:port[/db] with no credentials or parameters in it (give the password as a secret reference)"),
       password: SecretRef.optional(),
       keyPrefix: z.string().max(64).default("egw:"),
       commandTimeoutMs: z.number().int().min(10).max(10_000).default(500),

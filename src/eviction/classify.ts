@@ -46,7 +46,7 @@ export function classify(reply: UpstreamReply, dryRun: boolean, now: number): Cl
   const upstream: UpstreamSummary = {
     status: reply.status,
     reason: typeof status?.reason === "string" && status.reason !== "" ? status.reason : null,
-    message: status !== null ? (typeof status.message === "string" ? status.message : null) : plainText(reply.body),
+    message: status !== null ? (typeof status.message === "string" ? scrub(status.message) : null) : plainText(reply.body),
     causes,
   };
   const upstreamRetryAfterSeconds = retryAfterFrom(reply.retryAfter, status, now);
@@ -114,7 +114,7 @@ function readCauses(status: UntrustedStatus | null): UpstreamSummary["causes"] {
     return [
       {
         ...(typeof reason === "string" ? { reason } : {}),
-        ...(typeof message === "string" ? { message: message.slice(0, 1000) } : {}),
+        ...(typeof message === "string" ? { message: scrub(message) } : {}),
         ...(typeof field === "string" ? { field } : {}),
       },
     ];
@@ -125,7 +125,23 @@ function readCauses(status: UntrustedStatus | null): UpstreamSummary["causes"] {
 function plainText(body: string): string | null {
   const line = body.replace(/\s+/g, " ").trim();
   if (line === "") return null;
-  return line.length > 200 ? `${line.slice(0, 200)}…` : line;
+  return scrub(line, MAX_PLAIN_TEXT);
+}
+
+/** The longest upstream message passed on, and the longest line of a body that is not JSON. */
+const MAX_UPSTREAM_MESSAGE = 1000;
+const MAX_PLAIN_TEXT = 200;
+/** What looks like a credential in upstream text: bearer tokens, JWTs, key=value secrets. */
+const CREDENTIALS = [/\b(bearer\s+)[^\s"',]+/gi, /\beyJ[\w-]{8,}\.[\w-]+\.[\w-]*/g, /\b((?:token|password|passwd|secret|api[-_]?key)\s*[=:]\s*)[^\s"',]+/gi, /\begw_[a-z0-9]{8}_[\w-]{43}\b/g];
+
+/**
+ * Upstream text as the gateway passes it on: credentials blanked and the length bounded. A proxy
+ * or webhook in front of the API server may echo what it was sent, tokens included.
+ */
+export function scrub(text: string, max = MAX_UPSTREAM_MESSAGE): string {
+  let out = text;
+  for (const pattern of CREDENTIALS) out = out.replace(pattern, (_m, prefix?: string) => `${typeof prefix === "string" ? prefix : ""}[redacted]`);
+  return out.length > max ? `${out.slice(0, max)}…` : out;
 }
 
 /** Retry-After as delay-seconds or HTTP-date (RFC 9110 §10.2.3), else the Status's retryAfterSeconds. */

@@ -16,6 +16,16 @@ export interface BatchOptions {
   dedupeTtlMs?: number;
 }
 
+/**
+ * An item the gateway itself failed on. Whether it reached the cluster is unknown, so it is not
+ * called retryable: a blind retry could evict a replacement of the same name.
+ */
+function itemFailed(itemId: string, raw: unknown, error: unknown): Answer {
+  console.error(JSON.stringify({ level: "error", msg: "batch item failed", requestId: itemId, error: error instanceof Error ? error.name : "unknown" }));
+  const message = "The gateway failed while handling this item; it may or may not have reached the cluster. Check the pod before trying again.";
+  return answerOf(gatewayResult(itemId, echoTarget(splitItem(raw).target), "unavailable", { message, retryable: false }), { status: 500 });
+}
+
 /** A batch's answer: the body, and each item's own answer for the audit log. */
 export interface BatchAnswer {
   batch: BatchResult;
@@ -33,6 +43,15 @@ export async function runBatch(deps: ServiceDeps, requestId: string, caller: Cal
 
   const runItem = async (raw: unknown, i: number): Promise<void> => {
     const itemId = `${requestId}.${i + 1}`;
+    try {
+      await answerItem(raw, i, itemId);
+    } catch (error) {
+      // One item's failure ends that item, never the batch: the others' answers (and what they did) are still told.
+      answers[i] = error instanceof StoreUnavailable ? storeUnavailableAnswer(itemId, echoTarget(splitItem(raw).target)) : itemFailed(itemId, raw, error);
+    }
+  };
+
+  const answerItem = async (raw: unknown, i: number, itemId: string): Promise<void> => {
     const { target, body } = splitItem(raw);
     const work = async (): Promise<Answer> => {
       const input = validateEviction(itemId, target, body, { target: `#/items/${i}`, body: `#/items/${i}` });
@@ -44,20 +63,16 @@ export async function runBatch(deps: ServiceDeps, requestId: string, caller: Cal
       return;
     }
     // A redelivery: an item already answered finally is answered from the store; one in flight is left alone.
-    try {
-      const ran = await once(deps, { key: dedupe, fingerprint: "item", ttlMs: options.dedupeTtlMs ?? deps.config.idempotency.ttlSeconds * 1000 }, claimHoldMs(deps), work, keepAnswer);
-      if (ran.state === "ran") answers[i] = ran.value;
-      else {
-        duplicates++;
-        answers[i] =
-          ran.state === "replay"
-            ? replayAnswer(ran.stored)
-            : answerOf(gatewayResult(itemId, echoTarget(target), "conflict", { message: "This item is being handled by an earlier delivery of the same message.", retryable: true, retryAfterSeconds: IN_FLIGHT_RETRY_SECONDS }));
-      }
-    } catch (error) {
-      if (!(error instanceof StoreUnavailable)) throw error;
-      answers[i] = storeUnavailableAnswer(itemId, echoTarget(target));
+    const ran = await once(deps, { key: dedupe, fingerprint: "item", ttlMs: options.dedupeTtlMs ?? deps.config.idempotency.ttlSeconds * 1000 }, claimHoldMs(deps), work, keepAnswer);
+    if (ran.state === "ran") {
+      answers[i] = ran.value;
+      return;
     }
+    duplicates++;
+    answers[i] =
+      ran.state === "replay"
+        ? replayAnswer(ran.stored)
+        : answerOf(gatewayResult(itemId, echoTarget(target), "conflict", { message: "This item is being handled by an earlier delivery of the same message.", retryable: true, retryAfterSeconds: IN_FLIGHT_RETRY_SECONDS }));
   };
 
   // A lane per cluster: item i waits for item i - perCluster of the same cluster.

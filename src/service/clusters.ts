@@ -48,7 +48,7 @@ export async function buildClusterRegistry(
         name: config.name,
         type: config.type,
         ...(config.description ? { description: config.description } : {}),
-        server: cluster.server,
+        server: cluster.server === null ? null : shownServer(cluster.server),
         ...(config.timeoutMs ? { timeoutMs: config.timeoutMs } : {}),
         ...(config.impersonate ? { impersonate: config.impersonate } : {}),
         transport: withCircuitBreaker(cluster.transport, new CircuitBreaker(breaker, clock)),
@@ -64,6 +64,16 @@ export async function buildClusterRegistry(
     list: () => [...byName.values()],
     close: () => closeAll(connected),
   };
+}
+
+/** The API server's URL as it may be shown: without credentials, query or fragment. */
+function shownServer(server: string): string {
+  try {
+    const url = new URL(server);
+    return `${url.protocol}//${url.host}${url.pathname === "/" ? "" : url.pathname}`;
+  } catch {
+    return "(not a URL)";
+  }
 }
 
 async function closeAll(clusters: ConnectedCluster[]): Promise<void> {

@@ -35,6 +35,7 @@ export function failureFrom(error: unknown, signal: AbortSignal): Extract<Upstre
     return { kind: "failure", failure: "tls", detail: `TLS failure${code ? ` (${code})` : ""}` };
   }
   if (/ETIMEDOUT|ESOCKETTIMEDOUT/.test(text)) return { kind: "failure", failure: "timeout", detail: "connection timed out" };
-  const short = (codes[0] ?? messages.at(-1) ?? "network error").replace(/\s+/g, " ").slice(0, 120);
+  // Only a code, never a library's message: an exec plugin's stderr, say, can carry a token.
+  const short = /^[A-Z0-9_]{1,40}$/.test(code) ? code : "network error";
   return { kind: "failure", failure: "network", detail: short };
 }

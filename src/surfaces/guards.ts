@@ -32,7 +32,10 @@ export function targetOf(c: Context<GatewayEnv>): Target {
 export const addressLimit: MiddlewareHandler<GatewayEnv> = async (c, next) => {
   const deps = c.get("deps");
   const header = deps.config.clientAddressHeader;
-  const address = (header ? c.req.header(header)?.split(",")[0]?.trim() : deps.clientAddress(c)) || "unknown";
+  // Behind a proxy, the last entry is the one the proxy itself appended; earlier ones are whatever the
+  // client sent. Without the header, the socket's address: never one bucket shared by everyone.
+  const forwarded = header ? c.req.header(header)?.split(",").at(-1)?.trim() : undefined;
+  const address = forwarded || deps.clientAddress(c) || "unknown";
   const planned = planAddressLimits(deps.config.rateLimits, address.slice(0, MAX_ADDRESS_LENGTH));
   if (planned.length > 0) {
     const decisions = await deps.guard.run("take", () => deps.limits.take(planned.map((p) => p.charge), deps.clock.now()), []);

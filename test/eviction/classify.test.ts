@@ -86,3 +86,12 @@ describe("retry hints", () => {
     expect(parseBudget("something else")).toBeUndefined();
   });
 });
+
+describe("upstream text passed on", () => {
+  it("has credentials blanked and its length bounded", () => {
+    const said = `webhook denied: Authorization: Bearer abc.def.ghi token=s3cr3t eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.sig ${"x".repeat(5000)}`;
+    const c = classify(reply(403, status(403, "Forbidden", said)), false, NOW);
+    expect(c.upstream.message).not.toMatch(/abc\.def\.ghi|s3cr3t|eyJhbGci/);
+    expect(c.upstream.message!.length).toBeLessThan(1100);
+  });
+});

@@ -126,3 +126,75 @@ describe("malformed input never becomes an eviction, nor a 500", () => {
     expect(((await r.json()) as any).results.map((x: any) => x.outcome)).toEqual(["invalid", "invalid", "evicted"]);
   });
 });
+
+describe("what a caller sends is neither trusted nor logged", () => {
+  it("clientAddressHeader counts the entry the proxy appended, not the one the client wrote", async () => {
+    const g = await gateway({ clientAddressHeader: "x-forwarded-for", rateLimits: [{ name: "per-address", key: "client-address", requests: 2, perSeconds: 3600 }] });
+    const statuses = [];
+    for (let i = 0; i < 4; i++) {
+      const r = await fetch(`${g.url}/v1/clusters`, { headers: { ...bearer(TEST_KEYS.full), "x-forwarded-for": `10.9.9.${i}, 192.0.2.7` } });
+      statuses.push(r.status);
+    }
+    expect(statuses).toEqual([200, 200, 429, 429]);
+  });
+
+  it("a key pasted into a path or X-Request-Id never reaches the audit log, nor credentials in a server URL the cluster list", async () => {
+    const lines: string[] = [];
+    const config = parseConfig({
+      clusters: [{ name: "sandbox", type: "token", server: sandbox.http.url.replace("http://", "http://admin:hunter2@") + "/?token=abc", token: { env: "T" } }],
+      apiKeys: await testKeyEntries(),
+    });
+    const g = await startNodeGateway({ config, port: 0, env: { T: ADMIN_TOKEN }, audit: { write: (e) => lines.push(JSON.stringify(e)) } });
+    gateways.push(g);
+    const r = await fetch(`${g.url}/v1/clusters/sandbox/namespaces/${NS}/pods/${TEST_KEYS.narrow}/eviction`, { method: "POST", headers: { ...bearer(TEST_KEYS.full), "x-request-id": TEST_KEYS.dryRunOnly } });
+    expect(r.headers.get("x-request-id")).not.toBe(TEST_KEYS.dryRunOnly);
+    const listed = (await (await fetch(`${g.url}/v1/clusters`, { headers: bearer(TEST_KEYS.full) })).json()) as any;
+    expect(listed.clusters[0].server).toBe(sandbox.http.url);
+    await waitFor("the audit line", () => (lines.length > 0 ? true : undefined));
+    expect(lines.join("\n")).not.toMatch(/egw_narrow01|egw_dryrun01|hunter2/);
+  });
+});
+
+describe("a batch that fails midway tells what it did", () => {
+  it("one item the gateway fails on ends that item, not the batch: the others' evictions are still reported", async () => {
+    const { createApp } = await import("../../src/app.js");
+    const { buildClusterRegistry } = await import("../../src/service/clusters.js");
+    const { MemoryStore } = await import("../../src/service/memory-store.js");
+    const { systemClock } = await import("../../src/service/ports.js");
+    const { createFetchTransport } = await import("../../src/worker/fetch-transport.js");
+    const config = parseConfig({ clusters: [{ name: "sandbox", type: "sandbox" }], apiKeys: await testKeyEntries() });
+    const real = createFetchTransport({ server: sandbox.http.url, token: ADMIN_TOKEN });
+    // A transport that breaks its contract (it throws) for one pod.
+    const breaking = { evict: (e: Parameters<typeof real.evict>[0], ...rest: [AbortSignal]) => (e.metadata.name === "explode" ? Promise.reject(new TypeError("boom")) : real.evict(e, ...rest)) };
+    const app = createApp({
+      config,
+      clusters: await buildClusterRegistry(config.clusters, { sandbox: async () => ({ server: null, transport: breaking }) }, { read: () => "" }, config.eviction.circuitBreaker, systemClock, "test"),
+      store: new MemoryStore(),
+      hooks: new Map(),
+      audit: { write: () => {} },
+      clock: systemClock,
+      random: Math.random,
+      openapi: {},
+      ready: () => true,
+      clientAddress: () => "127.0.0.1",
+    });
+    await s.createPod(NS, "before-explode");
+    await s.createPod(NS, "after-explode");
+    const items = ["before-explode", "explode", "after-explode"].map((pod) => ({ cluster: "sandbox", namespace: NS, pod }));
+    const errors = console.error;
+    console.error = () => {};
+    try {
+      const r = await app.request("/v1/evictions", { method: "POST", headers: { ...bearer(TEST_KEYS.full), "content-type": "application/json" }, body: JSON.stringify({ items }) });
+      expect(r.status).toBe(200);
+      const body = (await r.json()) as any;
+      expect(body.results.map((x: any) => [x.outcome, x.retryable])).toEqual([
+        ["evicted", false],
+        ["unavailable", false],
+        ["evicted", false],
+      ]);
+      expect(body.results[1].message).toMatch(/may or may not have reached the cluster/);
+    } finally {
+      console.error = errors;
+    }
+  });
+});
