@@ -117,10 +117,12 @@ export function buildOpenApi(version: string): Record<string, unknown> {
             "Standard Webhooks: webhook-id, webhook-timestamp and webhook-signature (v1, HMAC-SHA256 of id.timestamp.body) headers; the body is one eviction ({cluster, namespace, pod, …}) or a batch ({items}). Alertmanager: payload version 4; each firing alert becomes an eviction.",
           parameters: [{ name: "hook", in: "path", required: true, schema: { type: "string" } }],
           responses: {
-            "200": { description: "An EvictionResult for one eviction (other statuses as for the eviction route), or a BatchResult." },
+            "200": {
+              description:
+                "A BatchResult, or for one signed eviction its EvictionResult: every final answer is 200 (Standard Webhooks senders retry anything else), a redelivered item is answered from its first result (Idempotent-Replayed: true); a retryable one keeps its status (429, 502, 503, 504) and Retry-After.",
+            },
             "400": { description: "The body is not JSON, or not an eviction, a batch or an Alertmanager payload.", content: { "application/problem+json": { schema: ref("Problem") } } },
             "401": { description: "No such hook, or not signed or authenticated as the hook requires (the two look the same, so hook names cannot be probed).", content: { "application/problem+json": { schema: ref("Problem") } } },
-            "409": { description: "This webhook-id was already answered.", content: { "application/problem+json": { schema: ref("Problem") } } },
             "413": { description: "The body is larger than 64 times eviction.maxBodyBytes.", content: { "application/problem+json": { schema: ref("Problem") } } },
           },
         },
