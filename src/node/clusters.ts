@@ -7,10 +7,10 @@ import { SandboxCluster } from "../sandbox/cluster.js";
 import { seedDemo } from "../sandbox/seed.js";
 import { serveSandbox } from "../sandbox/serve.js";
 import type { ClusterFactories, ConnectedCluster } from "../service/clusters.js";
-import { createClientNodeTransport } from "./client-node-transport.js";
+import { createKubeTransport } from "./kube-transport.js";
 
 /**
- * Node's cluster types: every cluster goes through @kubernetes/client-node. A `sandbox` cluster
+ * Node's cluster types: every cluster's credentials come from a @kubernetes/client-node KubeConfig. A `sandbox` cluster
  * is served on loopback over HTTPS with a CA made at start, and reached the same way as a real one.
  */
 export const nodeClusterTypes: ClusterFactories = {
@@ -46,12 +46,14 @@ export const nodeClusterTypes: ClusterFactories = {
     });
     seedDemo(cluster);
     const running = await serveSandbox(cluster);
-    return { ...connect(fromServer(c.name, running.url, token, Buffer.from(running.caPem!).toString("base64"))), close: () => running.close() };
+    const connected = connect(fromServer(c.name, running.url, token, Buffer.from(running.caPem!).toString("base64")));
+    return { ...connected, close: async () => (await connected.close?.(), await running.close()) };
   },
 };
 
 function connect(kc: KubeConfig): ConnectedCluster {
-  return { server: kc.getCurrentCluster()?.server ?? null, transport: createClientNodeTransport(kc) };
+  const transport = createKubeTransport(kc);
+  return { server: kc.getCurrentCluster()?.server ?? null, transport, close: () => transport.close() };
 }
 
 function fromServer(name: string, server: string, token: string, caData: string | undefined): KubeConfig {

@@ -1,5 +1,5 @@
 import type { UpstreamReply } from "../eviction/upstream.js";
-import type { Clock, EvictionTransport } from "./ports.js";
+import type { Clock, ClusterTransport } from "./ports.js";
 
 export interface BreakerPolicy {
   failureThreshold: number;
@@ -54,14 +54,14 @@ export function isFailure(reply: UpstreamReply): boolean {
 }
 
 /** A transport behind a circuit breaker. */
-export function withCircuitBreaker(transport: EvictionTransport, breaker: CircuitBreaker): EvictionTransport {
+export function withCircuitBreaker(transport: ClusterTransport, breaker: CircuitBreaker): ClusterTransport {
   return {
-    async evict(eviction, signal, impersonate) {
+    async send(request, signal, impersonate) {
       const wait = breaker.admit();
       if (wait !== null) {
         return { kind: "failure", failure: "circuit-open", detail: "the cluster failed repeatedly; the gateway is not calling it for now", retryAfterSeconds: wait };
       }
-      const reply = await transport.evict(eviction, signal, impersonate);
+      const reply = await transport.send(request, signal, impersonate);
       breaker.record(isFailure(reply));
       return reply;
     },

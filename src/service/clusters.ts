@@ -1,13 +1,13 @@
 import { ConfigError, formatPath, type ClusterConfig } from "../config/schema.js";
 import type { SecretReader } from "../config/secrets.js";
 import { CircuitBreaker, withCircuitBreaker, type BreakerPolicy } from "./circuit-breaker.js";
-import type { Clock, ClusterRegistry, EvictionTransport, RegisteredCluster } from "./ports.js";
+import type { Clock, ClusterRegistry, ClusterTransport, RegisteredCluster } from "./ports.js";
 
 /** What a runtime makes of one configured cluster: how to reach it, and what to stop on close. */
 export interface ConnectedCluster {
   /** The API server's URL to show (never a credential); null for an in-process one. */
   server: string | null;
-  transport: EvictionTransport;
+  transport: ClusterTransport;
   close?(): Promise<void>;
 }
 

@@ -13,6 +13,7 @@ import { answerOf, storeUnavailableAnswer, type Answer } from "./answer.js";
 import type { ServiceDeps } from "./deps.js";
 import type { RegisteredCluster } from "./ports.js";
 import { StoreUnavailable } from "./state-guard.js";
+import { evictionRequest } from "./transports.js";
 
 /** Outcomes after which a pod's block history starts over: it is gone, evicted, or no longer the pod that was blocked. */
 const ENDS_BLOCK_HISTORY: ReadonlySet<Outcome> = new Set<Outcome>(["evicted", "not-found", "conflict"]);
@@ -86,7 +87,7 @@ async function send(deps: ServiceDeps, cluster: RegisteredCluster, caller: Calle
   const timeoutMs = cluster.timeoutMs ?? deps.config.eviction.upstreamTimeoutMs;
   const impersonate = cluster.impersonate ? { user: `${cluster.impersonate.userPrefix}${caller.id}`, ...(cluster.impersonate.group ? { group: cluster.impersonate.group } : {}) } : undefined;
   const asked = deps.clock.now();
-  const reply = await withTimeout(timeoutMs, (signal) => cluster.transport.evict(toKubernetesEviction(target, request), signal, impersonate));
+  const reply = await withTimeout(timeoutMs, (signal) => cluster.transport.send(evictionRequest(toKubernetesEviction(target, request)), signal, impersonate));
   deps.metrics.upstream(cluster.name, (deps.clock.now() - asked) / 1000, reply.kind === "reply" ? reply.status : null);
   return reply;
 }

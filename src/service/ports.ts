@@ -1,6 +1,5 @@
 import type { BlockHistory, StuckPolicy } from "../eviction/attempts.js";
 import type { Outcome } from "../eviction/outcome.js";
-import type { KubernetesEviction } from "../eviction/request.js";
 import type { UpstreamReply } from "../eviction/upstream.js";
 import type { GcraDecision, LimitCharge } from "../ratelimit/gcra.js";
 
@@ -24,9 +23,24 @@ export interface Impersonation {
   group?: string;
 }
 
-/** Sends one policy/v1 Eviction to one cluster's API server. Never throws: every failure is a reply. */
-export interface EvictionTransport {
-  evict(eviction: KubernetesEviction, signal: AbortSignal, impersonate?: Impersonation): Promise<UpstreamReply>;
+/** One call to a cluster's API server, as the Kubernetes REST API spells it. */
+export interface KubeRequest {
+  method: "GET" | "POST" | "PATCH" | "DELETE";
+  /** The path and query under the server's URL, e.g. `/api/v1/namespaces/demo/pods?labelSelector=app%3Dweb`. */
+  path: string;
+  /** A JSON body (an Eviction, a patch). */
+  body?: string;
+  /** The body's type: JSON unless a patch names its own (application/merge-patch+json). */
+  contentType?: string;
+}
+
+/**
+ * Sends one request to one cluster's API server with the cluster's credentials.
+ * Never throws: every failure is a reply. Evictions, reads and cordons all go through it,
+ * so a runtime implements one method and the service decides what to send.
+ */
+export interface ClusterTransport {
+  send(request: KubeRequest, signal: AbortSignal, impersonate?: Impersonation): Promise<UpstreamReply>;
 }
 
 /** A cluster the gateway can reach, as the service sees it. */
@@ -38,7 +52,7 @@ export interface RegisteredCluster {
   server: string | null;
   timeoutMs?: number;
   impersonate?: { userPrefix: string; group?: string };
-  transport: EvictionTransport;
+  transport: ClusterTransport;
 }
 
 export interface ClusterRegistry {

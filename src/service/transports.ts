@@ -1,5 +1,6 @@
+import type { KubernetesEviction } from "../eviction/request.js";
 import type { UpstreamReply } from "../eviction/upstream.js";
-import type { Impersonation } from "./ports.js";
+import type { Impersonation, KubeRequest } from "./ports.js";
 
 /** What every transport does the same way: the path, the headers, the size cap, the failures. */
 
@@ -10,10 +11,25 @@ export function evictionPath(namespace: string, pod: string): string {
   return `/api/v1/namespaces/${encodeURIComponent(namespace)}/pods/${encodeURIComponent(pod)}/eviction`;
 }
 
+/** The request that creates a policy/v1 Eviction for its pod. */
+export function evictionRequest(eviction: KubernetesEviction): KubeRequest {
+  return { method: "POST", path: evictionPath(eviction.metadata.namespace, eviction.metadata.name), body: JSON.stringify(eviction) };
+}
+
+/** The headers every request carries besides credentials: what it accepts, its body's type, who it acts as. */
+export function requestHeaders(request: KubeRequest, impersonate: Impersonation | undefined): Record<string, string> {
+  return {
+    accept: "application/json",
+    ...(request.body !== undefined ? { "content-type": request.contentType ?? "application/json" } : {}),
+    ...impersonationHeaders(impersonate),
+  };
+}
+
 /** The impersonation headers for a request. */
 export function impersonationHeaders(impersonate: Impersonation | undefined): Record<string, string> {
   if (!impersonate) return {};
-  return { "Impersonate-User": impersonate.user, ...(impersonate.group ? { "Impersonate-Group": impersonate.group } : {}) };
+  // Lower-case, as every other header here: one name each, whatever a kubeconfig adds.
+  return { "impersonate-user": impersonate.user, ...(impersonate.group ? { "impersonate-group": impersonate.group } : {}) };
 }
 
 const TLS_CODES = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|TLS|SSL|ALTNAME|HANDSHAKE/i;

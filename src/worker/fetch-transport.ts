@@ -1,7 +1,7 @@
 import type { UpstreamReply } from "../eviction/upstream.js";
 import { readCapped } from "../util/read-capped.js";
-import type { EvictionTransport } from "../service/ports.js";
-import { evictionPath, failureFrom, impersonationHeaders, MAX_UPSTREAM_BODY_BYTES } from "../service/transports.js";
+import type { ClusterTransport } from "../service/ports.js";
+import { failureFrom, MAX_UPSTREAM_BODY_BYTES, requestHeaders } from "../service/transports.js";
 
 export interface FetchTransportOptions {
   server: string;
@@ -10,27 +10,22 @@ export interface FetchTransportOptions {
   fetch?: (url: string, init: RequestInit) => Promise<Response>;
 }
 
-/** The Workers transport (and a plain-HTTP option on Node): fetch with a bearer token. */
-export function createFetchTransport(options: FetchTransportOptions): EvictionTransport {
+/** The Workers transport: fetch with a bearer token. */
+export function createFetchTransport(options: FetchTransportOptions): ClusterTransport {
   // A plain (url, init) call: workerd reports an unhandled rejection when a Request object's body cannot be sent.
-  const send = options.fetch ?? ((url: string, init: RequestInit) => fetch(url, init));
+  const fetchOnce = options.fetch ?? ((url: string, init: RequestInit) => fetch(url, init));
   const base = options.server.replace(/\/+$/, "");
+  const authorization: Record<string, string> = options.token ? { authorization: `Bearer ${options.token}` } : {};
   return {
-    async evict(eviction, signal, impersonate): Promise<UpstreamReply> {
-      const url = `${base}${evictionPath(eviction.metadata.namespace, eviction.metadata.name)}`;
+    async send(request, signal, impersonate): Promise<UpstreamReply> {
       const init: RequestInit = {
-        method: "POST",
-        headers: {
-          accept: "application/json",
-          "content-type": "application/json",
-          ...(options.token ? { authorization: `Bearer ${options.token}` } : {}),
-          ...impersonationHeaders(impersonate),
-        },
-        body: JSON.stringify(eviction),
+        method: request.method,
+        headers: { ...requestHeaders(request, impersonate), ...authorization },
+        ...(request.body !== undefined ? { body: request.body } : {}),
         signal,
       };
       try {
-        const response = await send(url, init);
+        const response = await fetchOnce(`${base}${request.path}`, init);
         const body = await readCapped(response.body, MAX_UPSTREAM_BODY_BYTES);
         if (body === null) return { kind: "failure", failure: "too-large", detail: `answer larger than ${MAX_UPSTREAM_BODY_BYTES} bytes (HTTP ${response.status})` };
         return {

@@ -1,24 +1,25 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import type { EvictionTransport } from "../../src/service/ports.js";
+import type { ClusterTransport } from "../../src/service/ports.js";
+import { evictionRequest } from "../../src/service/transports.js";
 import { toKubernetesEviction } from "../../src/eviction/request.js";
 import type { SandboxClient } from "../support/sandbox-client.js";
 
 export interface TransportContext {
   /** A transport to the sandbox. */
-  transport: EvictionTransport;
+  transport: ClusterTransport;
   /** A transport to a port where nothing listens. */
-  refused: EvictionTransport;
+  refused: ClusterTransport;
   sandbox: SandboxClient;
 }
 
-/** What every EvictionTransport must do: hand back the API server's answer as it was, and never throw. */
+/** What every ClusterTransport must do: hand back the API server's answer as it was, and never throw. */
 export function transportContract(name: string, context: () => Promise<TransportContext>) {
-  describe(`EvictionTransport contract: ${name}`, () => {
+  describe(`ClusterTransport contract: ${name}`, () => {
     const ns = `transport-${name.replace(/[^a-z0-9]/g, "")}-${Math.floor(Math.random() * 1e6)}`;
     let ctx: TransportContext;
-    const send = (pod: string, options: { dryRun?: boolean; timeoutMs?: number; transport?: EvictionTransport } = {}) =>
-      (options.transport ?? ctx.transport).evict(
-        toKubernetesEviction({ cluster: "c", namespace: ns, pod }, { ...(options.dryRun ? { dryRun: true } : {}) }),
+    const send = (pod: string, options: { dryRun?: boolean; timeoutMs?: number; transport?: ClusterTransport } = {}) =>
+      (options.transport ?? ctx.transport).send(
+        evictionRequest(toKubernetesEviction({ cluster: "c", namespace: ns, pod }, { ...(options.dryRun ? { dryRun: true } : {}) })),
         AbortSignal.timeout(options.timeoutMs ?? 5000),
       );
 
@@ -38,6 +39,19 @@ export function transportContract(name: string, context: () => Promise<Transport
       const reply = await send("free");
       expect(reply).toMatchObject({ kind: "reply", status: 201 });
       if (reply.kind === "reply") expect(JSON.parse(reply.body)).toMatchObject({ kind: "Status", status: "Success", code: 201 });
+    });
+
+    it("reads as well as writes: a GET brings the object back as JSON", async () => {
+      const reply = await ctx.transport.send({ method: "GET", path: `/api/v1/namespaces/${ns}/pods/guarded` }, AbortSignal.timeout(5000));
+      expect(reply).toMatchObject({ kind: "reply", status: 200 });
+      if (reply.kind === "reply") expect(JSON.parse(reply.body)).toMatchObject({ kind: "Pod", metadata: { name: "guarded", namespace: ns } });
+    });
+
+    it("sends a patch with its own content type", async () => {
+      const body = JSON.stringify({ metadata: { labels: { patched: "yes" } } });
+      const reply = await ctx.transport.send({ method: "PATCH", path: `/api/v1/namespaces/${ns}/pods/guarded`, body, contentType: "application/merge-patch+json" }, AbortSignal.timeout(5000));
+      expect(reply).toMatchObject({ kind: "reply", status: 200 });
+      if (reply.kind === "reply") expect(JSON.parse(reply.body)).toMatchObject({ metadata: { labels: { patched: "yes" } } });
     });
 
     it("returns a 429 with its Retry-After header and Status body", async () => {

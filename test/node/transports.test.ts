@@ -1,6 +1,7 @@
 import { KubeConfig } from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createClientNodeTransport } from "../../src/node/client-node-transport.js";
+import { createKubeTransport } from "../../src/node/kube-transport.js";
+import { evictionRequest } from "../../src/service/transports.js";
 import { createFetchTransport } from "../../src/worker/fetch-transport.js";
 import { toKubernetesEviction } from "../../src/eviction/request.js";
 import { makeTls } from "../../src/sandbox/tls.js";
@@ -27,9 +28,9 @@ function kubeConfig(server: string, caPem: string | null): KubeConfig {
   return kc;
 }
 
-transportContract("client-node over HTTPS with a private CA", async () => ({
-  transport: createClientNodeTransport(kubeConfig(sandbox.https.url, sandbox.https.caPem)),
-  refused: createClientNodeTransport(kubeConfig("https://127.0.0.1:1", sandbox.https.caPem)),
+transportContract("undici with a client-node KubeConfig, over HTTPS with a private CA", async () => ({
+  transport: createKubeTransport(kubeConfig(sandbox.https.url, sandbox.https.caPem)),
+  refused: createKubeTransport(kubeConfig("https://127.0.0.1:1", sandbox.https.caPem)),
   sandbox: new SandboxClient(sandbox.http.url, ADMIN_TOKEN),
 }));
 
@@ -39,17 +40,17 @@ transportContract("fetch over HTTP (Node)", async () => ({
   sandbox: new SandboxClient(sandbox.http.url, ADMIN_TOKEN),
 }));
 
-describe("client-node TLS", () => {
+describe("Node transport TLS", () => {
   it("refuses a server whose certificate another CA signed", async () => {
     const stranger = makeTls();
-    const transport = createClientNodeTransport(kubeConfig(sandbox.https.url, stranger.caPem));
-    const reply = await transport.evict(toKubernetesEviction({ cluster: "c", namespace: "x", pod: "y" }, {}), AbortSignal.timeout(5000));
+    const transport = createKubeTransport(kubeConfig(sandbox.https.url, stranger.caPem));
+    const reply = await transport.send(evictionRequest(toKubernetesEviction({ cluster: "c", namespace: "x", pod: "y" }, {})), AbortSignal.timeout(5000));
     expect(reply).toMatchObject({ kind: "failure", failure: "tls" });
   });
 
   it("refuses a server when no CA is given (the private CA is not trusted by default)", async () => {
-    const transport = createClientNodeTransport(kubeConfig(sandbox.https.url, null));
-    const reply = await transport.evict(toKubernetesEviction({ cluster: "c", namespace: "x", pod: "y" }, {}), AbortSignal.timeout(5000));
+    const transport = createKubeTransport(kubeConfig(sandbox.https.url, null));
+    const reply = await transport.send(evictionRequest(toKubernetesEviction({ cluster: "c", namespace: "x", pod: "y" }, {})), AbortSignal.timeout(5000));
     expect(reply).toMatchObject({ kind: "failure", failure: "tls" });
   });
 });

@@ -4,7 +4,7 @@ import { createApp } from "../../src/app.js";
 import { resolveHooks } from "../../src/auth/webhooks.js";
 import { createFetchTransport } from "../../src/worker/fetch-transport.js";
 import { buildClusterRegistry } from "../../src/service/clusters.js";
-import { systemClock, type EvictionTransport } from "../../src/service/ports.js";
+import { systemClock, type ClusterTransport } from "../../src/service/ports.js";
 import { parseConfig } from "../../src/config/schema.js";
 import { nodeSecretReader } from "../../src/node/secrets.js";
 import openapi from "../../openapi/openapi.json" with { type: "json" };
@@ -37,7 +37,7 @@ beforeAll(async () => {
     eviction: { upstreamTimeoutMs: 2000 },
   });
   const real = createFetchTransport({ server: sandbox.http.url, token: ADMIN_TOKEN });
-  const counting: EvictionTransport = { evict: (...args) => (upstreamCalls++, real.evict(...args)) };
+  const counting: ClusterTransport = { send: (...args) => (upstreamCalls++, real.send(...args)) };
   app = createApp({
     config,
     clusters: await buildClusterRegistry(config.clusters, { token: async () => ({ server: sandbox.http.url, transport: counting }) }, nodeSecretReader(env), config.eviction.circuitBreaker, systemClock, "test"),

@@ -165,7 +165,7 @@ describe("a batch that fails midway tells what it did", () => {
     const config = parseConfig({ clusters: [{ name: "sandbox", type: "sandbox" }], apiKeys: await testKeyEntries() });
     const real = createFetchTransport({ server: sandbox.http.url, token: ADMIN_TOKEN });
     // A transport that breaks its contract (it throws) for one pod.
-    const breaking = { evict: (e: Parameters<typeof real.evict>[0], ...rest: [AbortSignal]) => (e.metadata.name === "explode" ? Promise.reject(new TypeError("boom")) : real.evict(e, ...rest)) };
+    const breaking = { send: (r: Parameters<typeof real.send>[0], ...rest: [AbortSignal]) => (r.path.endsWith("/explode/eviction") ? Promise.reject(new TypeError("boom")) : real.send(r, ...rest)) };
     const app = createApp({
       config,
       clusters: await buildClusterRegistry(config.clusters, { sandbox: async () => ({ server: null, transport: breaking }) }, { read: () => "" }, config.eviction.circuitBreaker, systemClock, "test"),

@@ -1,0 +1,120 @@
+import type { RequestOptions } from "node:https";
+import type { ConnectionOptions } from "node:tls";
+import type { KubeConfig } from "@kubernetes/client-node";
+import { Agent, ProxyAgent, Socks5ProxyAgent, type Dispatcher } from "undici";
+import type { UpstreamReply } from "../eviction/upstream.js";
+import type { ClusterTransport } from "../service/ports.js";
+import { failureFrom, MAX_UPSTREAM_BODY_BYTES, requestHeaders } from "../service/transports.js";
+import { readCapped } from "../util/read-capped.js";
+
+/** Connections kept per cluster; the service's own concurrency limits sit below this. */
+export const CONNECTIONS_PER_CLUSTER = 128;
+
+/** The TLS material a kubeconfig hands out; a change (a rotated client certificate) means a new pool. */
+const TLS_FIELDS = ["ca", "cert", "key", "pfx", "passphrase", "rejectUnauthorized", "servername"] as const;
+type TlsMaterial = Pick<ConnectionOptions, (typeof TLS_FIELDS)[number]>;
+
+export interface KubeTransport extends ClusterTransport {
+  close(): Promise<void>;
+}
+
+/**
+ * The Node transport. @kubernetes/client-node's KubeConfig decides how a cluster authenticates
+ * (tokens, token files, client certificates, exec plugins, auth providers, in-cluster service
+ * accounts, private CAs, proxies); it is asked before every request, so credentials that an exec
+ * plugin or a rotated file hands out are used by the next request. The request itself goes
+ * through one pooled undici dispatcher per cluster: reused keep-alive connections, and only the
+ * headers the API server needs.
+ */
+export function createKubeTransport(kc: KubeConfig): KubeTransport {
+  const cluster = kc.getCurrentCluster();
+  if (!cluster) throw new Error("the kubeconfig has no current cluster");
+  const server = new URL(cluster.server);
+  const origin = server.origin;
+  // A server URL may carry a path (a proxy in front of several clusters); requests go beneath it.
+  const prefix = server.pathname.replace(/\/+$/, "");
+  let pool: { tls: TlsMaterial; dispatcher: Dispatcher } | null = null;
+
+  const dispatcherFor = (tls: TlsMaterial): Dispatcher => {
+    if (pool && TLS_FIELDS.every((f) => same(pool!.tls[f], tls[f]))) return pool.dispatcher;
+    // Requests already on the old pool finish there; close() waits for them.
+    void pool?.dispatcher.close().catch(() => {});
+    pool = { tls, dispatcher: newDispatcher(cluster.proxyUrl, tls) };
+    return pool.dispatcher;
+  };
+
+  return {
+    async send(request, signal, impersonate): Promise<UpstreamReply> {
+      let options: RequestOptions;
+      try {
+        options = {};
+        await kc.applyToHTTPSOptions(options);
+      } catch {
+        // An exec plugin's or token file's error text can carry secrets: only say what failed.
+        return { kind: "failure", failure: "network", detail: "the cluster's credentials could not be obtained (exec plugin, token file or auth provider)" };
+      }
+      try {
+        const response = await dispatcherFor(tlsOf(options)).request({
+          origin,
+          path: `${prefix}${request.path}`,
+          method: request.method,
+          headers: { ...credentialHeaders(options), ...requestHeaders(request, impersonate) },
+          ...(request.body !== undefined ? { body: request.body } : {}),
+          signal,
+        });
+        const body = await readCapped(response.body, MAX_UPSTREAM_BODY_BYTES);
+        if (body === null) {
+          return { kind: "failure", failure: "too-large", detail: `answer larger than ${MAX_UPSTREAM_BODY_BYTES} bytes (HTTP ${response.statusCode})` };
+        }
+        return {
+          kind: "reply",
+          status: response.statusCode,
+          retryAfter: header(response.headers["retry-after"]),
+          contentType: header(response.headers["content-type"]),
+          body,
+        };
+      } catch (error) {
+        return failureFrom(error, signal);
+      }
+    },
+    async close() {
+      await pool?.dispatcher.close().catch(() => {});
+      pool = null;
+    },
+  };
+}
+
+function newDispatcher(proxyUrl: string | undefined, tls: TlsMaterial): Dispatcher {
+  const connect = { ...tls, keepAlive: true, keepAliveInitialDelay: 30_000 };
+  if (!proxyUrl) return new Agent({ connect, connections: CONNECTIONS_PER_CLUSTER });
+  // undici's SOCKS agent takes the TLS options for the API server as `requestTls` (its types lag behind).
+  if (proxyUrl.startsWith("socks")) return new Socks5ProxyAgent(proxyUrl, { requestTls: tls, connections: CONNECTIONS_PER_CLUSTER } as Socks5ProxyAgent.Options);
+  return new ProxyAgent({ uri: proxyUrl, requestTls: tls, connections: CONNECTIONS_PER_CLUSTER });
+}
+
+function tlsOf(options: RequestOptions): TlsMaterial {
+  const tls: TlsMaterial = {};
+  for (const field of TLS_FIELDS) {
+    const value = (options as Record<string, unknown>)[field];
+    if (value !== undefined) (tls as Record<string, unknown>)[field] = value;
+  }
+  return tls;
+}
+
+/** Authorization (a bearer token, or basic auth from `username`/`password`) and any header the kubeconfig adds. */
+function credentialHeaders(options: RequestOptions): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(options.headers ?? {})) if (value !== undefined) headers[name.toLowerCase()] = String(value);
+  if (options.auth) headers.authorization = `Basic ${Buffer.from(options.auth).toString("base64")}`;
+  return headers;
+}
+
+function same(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (Buffer.isBuffer(a) && Buffer.isBuffer(b)) return a.equals(b);
+  return JSON.stringify(a) === JSON.stringify(b);
+}
+
+function header(value: string | string[] | undefined): string | null {
+  return value === undefined ? null : Array.isArray(value) ? (value[0] ?? null) : value;
+}
