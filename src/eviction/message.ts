@@ -38,6 +38,8 @@ export function describe(f: MessageFacts): string {
       return `Cluster ${f.cluster} refused to evict ${f.namespace}/${f.pod}${said}.`;
     case "unavailable":
       return `No usable answer from cluster ${f.cluster} about ${f.namespace}/${f.pod}${said}${retry}.`;
+    case "forwarded":
+      return `Cluster ${f.cluster} answered the request${f.namespace ? ` in ${f.namespace}` : ""}.`;
     case "invalid":
       return f.upstream ? `Cluster ${f.cluster} rejected the eviction as invalid${said}.` : `The request is invalid${said}.`;
     default:
