@@ -66,10 +66,13 @@ export const Scope = z
     clusters: z.array(glob).min(1).default(["*"]),
     namespaces: z.array(glob).min(1).default(["*"]),
     actions: z
-      .array(z.enum(["evict", "dry-run"]))
+      .array(z.enum(["evict", "dry-run", "read", "drain"]))
       .min(1)
       .default(["evict", "dry-run"])
-      .meta({ description: "evict allows real and dry-run evictions; dry-run allows only dry runs." }),
+      .meta({
+        description:
+          "evict allows real and dry-run evictions; dry-run allows only dry runs; read allows getting and listing pods, budgets and their owners in the scope's namespaces; drain allows getting, cordoning and uncordoning the nodes of the scope's clusters (a node belongs to no namespace, so the scope's namespaces do not narrow it; evicting a node's pods still takes evict in their namespaces).",
+      }),
   })
   .meta({ id: "Scope" });
 export type Scope = z.infer<typeof Scope>;

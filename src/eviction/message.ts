@@ -19,7 +19,9 @@ export function describe(f: MessageFacts): string {
   const said = f.upstream?.message ? `: ${oneLine(f.upstream.message)}` : "";
   switch (f.outcome) {
     case "evicted":
-      return `Evicted pod ${where}.`;
+      // A 201 means the eviction was accepted and the pod's graceful deletion has begun, not that it is gone:
+      // it stays Terminating for its grace period, or while finalizers hold it (then a second eviction answers 201 too).
+      return `Eviction accepted: pod ${where} is terminating.`;
     case "would-evict":
       return `Dry run: pod ${where} can be evicted now; nothing was deleted.`;
     case "blocked":
@@ -29,18 +31,29 @@ export function describe(f: MessageFacts): string {
     case "misconfigured":
       return `Pod ${where} is matched by more than one PodDisruptionBudget, which eviction does not support; fix the budgets' selectors (kubectl get pdb -n ${f.namespace}).`;
     case "not-found":
-      return `Pod ${where} does not exist (already gone); nothing to evict.`;
+      return notFound(f, where, said);
     case "conflict":
       return `Pod ${where} was changed or replaced, so its preconditions failed; read it again before retrying.`;
     case "denied":
       return `Cluster ${f.cluster} refused to evict ${f.namespace}/${f.pod}${said}.`;
     case "unavailable":
       return `No usable answer from cluster ${f.cluster} about ${f.namespace}/${f.pod}${said}${retry}.`;
+    case "forwarded":
+      return `Cluster ${f.cluster} answered the request${f.namespace ? ` in ${f.namespace}` : ""}.`;
     case "invalid":
       return f.upstream ? `Cluster ${f.cluster} rejected the eviction as invalid${said}.` : `The request is invalid${said}.`;
     default:
       return `${f.outcome}${retry}.`;
   }
+}
+
+/** A 404 says which object was missing: the pod (already gone), its namespace, or something the server named. */
+function notFound(f: MessageFacts, where: string, said: string): string {
+  const upstream = f.upstream?.message;
+  if (!upstream || upstream === `pods "${f.pod}" not found`) return `Pod ${where} does not exist (already gone); nothing to evict.`;
+  const namespace = /^namespaces "([^"]*)" not found$/.exec(upstream)?.[1];
+  if (namespace === f.namespace) return `Namespace ${f.namespace} does not exist on ${f.cluster}, so there is no pod ${f.pod} to evict${said}.`;
+  return `Cluster ${f.cluster} answered 404 for ${f.namespace}/${f.pod}${said}; nothing was evicted.`;
 }
 
 function blocked(f: MessageFacts, where: string, retry: string): string {

@@ -17,6 +17,7 @@ export const Outcome = z
     "unauthorized",
     "forbidden",
     "unknown-cluster",
+    "forwarded",
   ])
   .meta({ id: "Outcome" });
 export type Outcome = z.infer<typeof Outcome>;
@@ -55,6 +56,8 @@ export const OUTCOMES: Readonly<Record<Outcome, OutcomeRecord>> = {
   unauthorized: { httpStatus: 401, title: "Unauthorized", retryable: false, kubernetes: { code: 401, reason: "Unauthorized" }, defaultRetrySeconds: null },
   forbidden: { httpStatus: 403, title: "Forbidden", retryable: false, kubernetes: { code: 403, reason: "Forbidden" }, defaultRetrySeconds: null },
   "unknown-cluster": { httpStatus: 404, title: "Unknown cluster", retryable: false, kubernetes: { code: 404, reason: "NotFound" }, defaultRetrySeconds: null },
+  // Not an eviction: a read or a cordon the Kubernetes-compatible route passed to the cluster, which answered it with success.
+  forwarded: { httpStatus: 200, title: "Forwarded", retryable: false, kubernetes: { code: 200, reason: "" }, defaultRetrySeconds: null },
 };
 
 /** An upstream timeout is `unavailable` too, answered 504 (and Kubernetes' Timeout) instead of 502. */

@@ -1,14 +1,16 @@
 import { Hono, type Context } from "hono";
 import { reconcile } from "./controller.js";
-import type { SandboxCluster, SandboxToken } from "./cluster.js";
+import type { SandboxCluster } from "./cluster.js";
 import { deletePod } from "./delete-pod.js";
+import { registerDiscovery } from "./discovery.js";
 import { evict } from "./evict.js";
-import { clone } from "./objects.js";
-import { ApiError, badRequest, failure, unauthorized, type Status } from "./status.js";
+import { authorize, list, nameOf, readBody, readPatch, type SandboxEnv } from "./http.js";
+import { registerNodes } from "./node-routes.js";
+import { clone, type Pod } from "./objects.js";
+import { NAMESPACED_FIELDS, POD_FIELDS } from "./selectors.js";
+import { ApiError, failure, unauthorized, type Status } from "./status.js";
 
-type Env = { Variables: { user: SandboxToken } };
-
-const VERBS: Record<string, string> = { GET: "get", POST: "create", PATCH: "patch", PUT: "update", DELETE: "delete" };
+type Env = SandboxEnv;
 
 /** The sandbox's HTTP face: the slice of the Kubernetes API that evictions touch. Runs on Node and in workerd. */
 export function createSandboxApp(cluster: SandboxCluster): Hono<Env> {
@@ -44,37 +46,14 @@ export function createSandboxApp(cluster: SandboxCluster): Hono<Env> {
     await next();
   });
 
-  /** RBAC, reduced to two roles: a viewer may read and nothing else. */
-  function authorize(c: Context<Env>, resource: string, group: string, namespace: string | undefined, name: string) {
-    const user = c.get("user");
-    const verb = VERBS[c.req.method] ?? c.req.method.toLowerCase();
-    if (user.role === "admin" || verb === "get" || verb === "list") return;
-    const plural = resource.split("/")[0]!;
-    const scope = namespace ? ` in the namespace "${namespace}"` : " at the cluster scope";
-    throw failure(403, "Forbidden", `${group ? `${plural}.${group}` : plural} "${name}" is forbidden: User "${user.user}" cannot ${verb} resource "${resource}" in API group "${group}"${scope}`, {
-      name,
-      ...(group ? { group } : {}),
-      kind: plural,
-    });
-  }
-
   app.get("/version", (c) => c.json({ major: "1", minor: "28", gitVersion: "v1.28.7-sandbox", platform: "sandbox" }));
-  app.get("/api", (c) => c.json({ kind: "APIVersions", versions: ["v1"], serverAddressByClientCIDRs: [] }));
-  app.get("/api/v1", (c) =>
-    c.json({
-      kind: "APIResourceList",
-      groupVersion: "v1",
-      resources: [
-        { name: "namespaces", singularName: "namespace", namespaced: false, kind: "Namespace", verbs: ["create", "delete", "get", "list"] },
-        { name: "pods", singularName: "pod", namespaced: true, kind: "Pod", verbs: ["create", "delete", "get", "list", "patch"] },
-        { name: "pods/eviction", singularName: "", namespaced: true, group: "policy", version: "v1", kind: "Eviction", verbs: ["create"] },
-        { name: "pods/status", singularName: "", namespaced: true, kind: "Pod", verbs: ["get", "patch"] },
-      ],
-    }),
-  );
+  registerDiscovery(app);
+  registerNodes(app, cluster);
 
   // Namespaces
-  app.get("/api/v1/namespaces", (c) => list(c, "NamespaceList", "v1", [...cluster.namespaces.values()].map((s) => s.namespace)));
+  app.get("/api/v1/namespaces", (c) =>
+    list(c, cluster, "NamespaceList", "v1", [...cluster.namespaces.values()].map((s) => s.namespace), ["metadata.name", "status.phase"], (n) => ({ "status.phase": n.status.phase })),
+  );
   app.post("/api/v1/namespaces", async (c) => {
     const body = await readBody(c);
     authorize(c, "namespaces", "", undefined, nameOf(body));
@@ -87,8 +66,12 @@ export function createSandboxApp(cluster: SandboxCluster): Hono<Env> {
   });
 
   // Pods
+  // Pods, listed in one namespace or across all (kubectl drain: ?fieldSelector=spec.nodeName=<node>)
   const pods = "/api/v1/namespaces/:ns/pods";
-  app.get(pods, (c) => list(c, "PodList", "v1", [...cluster.store(c.req.param("ns")).pods.values()]));
+  const podList = (c: Context, items: Pod[]) => list(c, cluster, "PodList", "v1", items, POD_FIELDS, podFields);
+  app.get("/api/v1/pods", (c) => podList(c, cluster.allPods()));
+  // A namespace that does not exist lists no pods (not a 404), as the server answers.
+  app.get(pods, (c) => podList(c, [...(cluster.namespaces.get(c.req.param("ns"))?.pods.values() ?? [])]));
   app.post(pods, async (c) => {
     const body = await readBody(c);
     authorize(c, "pods", "", c.req.param("ns"), nameOf(body));
@@ -99,7 +82,8 @@ export function createSandboxApp(cluster: SandboxCluster): Hono<Env> {
   for (const sub of ["", "/status"] as const) {
     app.patch(`${pods}/:name${sub}`, async (c) => {
       authorize(c, `pods${sub}`, "", c.req.param("ns"), c.req.param("name"));
-      return c.json(cluster.patchPod(c.req.param("ns"), c.req.param("name"), await readPatch(c), sub ? "status" : null));
+      const { patch, type } = await readPatch(c);
+      return c.json(cluster.patchPod(c.req.param("ns"), c.req.param("name"), patch, sub ? "status" : null, type));
     });
   }
   app.delete(`${pods}/:name`, async (c) => {
@@ -124,7 +108,10 @@ export function createSandboxApp(cluster: SandboxCluster): Hono<Env> {
 
   // PodDisruptionBudgets
   const pdbs = "/apis/policy/v1/namespaces/:ns/poddisruptionbudgets";
-  app.get(pdbs, (c) => list(c, "PodDisruptionBudgetList", "policy/v1", [...cluster.store(c.req.param("ns")).pdbs.values()]));
+  app.get("/apis/policy/v1/poddisruptionbudgets", (c) =>
+    list(c, cluster, "PodDisruptionBudgetList", "policy/v1", [...cluster.namespaces.values()].flatMap((s) => [...s.pdbs.values()]), NAMESPACED_FIELDS),
+  );
+  app.get(pdbs, (c) => list(c, cluster, "PodDisruptionBudgetList", "policy/v1", [...(cluster.namespaces.get(c.req.param("ns"))?.pdbs.values() ?? [])], NAMESPACED_FIELDS));
   app.post(pdbs, async (c) => {
     const body = await readBody(c);
     authorize(c, "poddisruptionbudgets", "policy", c.req.param("ns"), nameOf(body));
@@ -134,7 +121,7 @@ export function createSandboxApp(cluster: SandboxCluster): Hono<Env> {
   for (const sub of ["", "/status"] as const) {
     app.patch(`${pdbs}/:name${sub}`, async (c) => {
       authorize(c, `poddisruptionbudgets${sub}`, "policy", c.req.param("ns"), c.req.param("name"));
-      return c.json(cluster.patchPdb(c.req.param("ns"), c.req.param("name"), await readPatch(c), sub ? "status" : null));
+      return c.json(cluster.patchPdb(c.req.param("ns"), c.req.param("name"), (await readPatch(c)).patch, sub ? "status" : null));
     });
   }
   app.delete(`${pdbs}/:name`, (c) => {
@@ -144,7 +131,7 @@ export function createSandboxApp(cluster: SandboxCluster): Hono<Env> {
 
   // ReplicaSets (enough to replace evicted pods)
   const replicaSets = "/apis/apps/v1/namespaces/:ns/replicasets";
-  app.get(replicaSets, (c) => list(c, "ReplicaSetList", "apps/v1", [...cluster.store(c.req.param("ns")).replicaSets.values()]));
+  app.get(replicaSets, (c) => list(c, cluster, "ReplicaSetList", "apps/v1", [...(cluster.namespaces.get(c.req.param("ns"))?.replicaSets.values() ?? [])], NAMESPACED_FIELDS));
   app.post(replicaSets, async (c) => {
     const body = await readBody(c);
     authorize(c, "replicasets", "apps", c.req.param("ns"), nameOf(body));
@@ -152,10 +139,32 @@ export function createSandboxApp(cluster: SandboxCluster): Hono<Env> {
   });
   app.get(`${replicaSets}/:name`, (c) => c.json(clone(cluster.replicaSet(c.req.param("ns"), c.req.param("name")))));
 
-  function list(c: Context, kind: string, apiVersion: string, items: unknown[]) {
-    return c.json({ kind, apiVersion, metadata: { resourceVersion: cluster.nextResourceVersion() }, items: clone(items) });
-  }
+  // DaemonSets (one pod per node; kubectl drain looks up a pod's DaemonSet before skipping it)
+  const daemonSets = "/apis/apps/v1/namespaces/:ns/daemonsets";
+  app.get(daemonSets, (c) => list(c, cluster, "DaemonSetList", "apps/v1", [...(cluster.namespaces.get(c.req.param("ns"))?.daemonSets.values() ?? [])], NAMESPACED_FIELDS));
+  app.post(daemonSets, async (c) => {
+    const body = await readBody(c);
+    authorize(c, "daemonsets", "apps", c.req.param("ns"), nameOf(body));
+    return c.json(cluster.createDaemonSet(c.req.param("ns"), body), 201);
+  });
+  app.get(`${daemonSets}/:name`, (c) => c.json(clone(cluster.daemonSet(c.req.param("ns"), c.req.param("name")))));
+
   return app;
+}
+
+/** The selectable fields of a pod beyond its name and namespace; an unscheduled pod's spec.nodeName is "". */
+function podFields(pod: Pod): Record<string, string> {
+  const s = pod.spec as Record<string, unknown>;
+  const text = (v: unknown) => (typeof v === "string" ? v : "");
+  return {
+    "spec.nodeName": text(s.nodeName),
+    "spec.restartPolicy": text(s.restartPolicy) || "Always",
+    "spec.schedulerName": text(s.schedulerName) || "default-scheduler",
+    "spec.serviceAccountName": text(s.serviceAccountName) || "default",
+    "status.phase": pod.status.phase,
+    "status.podIP": text(pod.status.podIP),
+    "status.nominatedNodeName": text(pod.status.nominatedNodeName),
+  };
 }
 
 function write(c: Context, error: ApiError): Response {
@@ -170,29 +179,6 @@ function write(c: Context, error: ApiError): Response {
     status: status.code,
     headers: { "content-type": "application/json", ...error.headers },
   });
-}
-
-async function readBody(c: Context, optional = false): Promise<any> {
-  const text = await c.req.text();
-  if (optional && text.trim() === "") return {};
-  try {
-    return JSON.parse(text);
-  } catch (error) {
-    throw badRequest(`couldn't get version/kind; json parse error: ${error instanceof Error ? error.message : "invalid JSON"}`);
-  }
-}
-
-async function readPatch(c: Context): Promise<unknown> {
-  const type = (c.req.header("content-type") ?? "").split(";")[0]!.trim();
-  if (type !== "application/merge-patch+json" && type !== "application/strategic-merge-patch+json") {
-    throw failure(415, "UnsupportedMediaType", `the body of the request was in an unknown format - accepted media types include: application/merge-patch+json, application/strategic-merge-patch+json`);
-  }
-  return readBody(c);
-}
-
-function nameOf(body: unknown): string {
-  const name = (body as { metadata?: { name?: unknown } } | null)?.metadata?.name;
-  return typeof name === "string" ? name : "";
 }
 
 function timingSafeEqual(a: string, b: string): boolean {

@@ -2,13 +2,16 @@ import {
   clone,
   deepEqual,
   mergePatch,
+  type DaemonSet,
   type Namespace,
+  type Node,
   type ObjectMeta,
   type Pod,
   type PodDisruptionBudget,
   type ReplicaSet,
 } from "./objects.js";
-import { ApiError, alreadyExists, badRequest, failure, NAMESPACES, notFound, PDBS, PODS, REPLICASETS, type Resource } from "./status.js";
+import { strategicMergePatch } from "./patch.js";
+import { ApiError, alreadyExists, badRequest, DAEMONSETS, failure, NAMESPACES, NODES, notFound, PDBS, PODS, REPLICASETS, type Resource } from "./status.js";
 
 export interface SandboxToken {
   token: string;
@@ -59,12 +62,22 @@ export interface Store {
   pods: Map<string, Pod>;
   pdbs: Map<string, PodDisruptionBudget>;
   replicaSets: Map<string, ReplicaSet>;
+  daemonSets: Map<string, DaemonSet>;
 }
 
-/** An in-memory Kubernetes API: namespaces, pods, PodDisruptionBudgets and ReplicaSets. */
+/** A patch's media type: JSON merge patch (RFC 7396) or Kubernetes' strategic merge patch. */
+export type PatchType = "merge" | "strategic";
+
+/** Where a pod runs when the cluster has no Node objects at all (tests and clusters seeded before nodes existed). */
+export const IMPLICIT_NODE = "sandbox-node";
+
+/** An in-memory Kubernetes API: nodes, namespaces, pods, PodDisruptionBudgets, ReplicaSets and DaemonSets. */
 export class SandboxCluster {
   readonly options: Required<Omit<SandboxOptions, "tokens">> & { tokens: SandboxToken[] };
   readonly namespaces = new Map<string, Store>();
+  readonly nodes = new Map<string, Node>();
+  /** Pods a controller made that still wait for the scheduler ("namespace/name"). */
+  readonly unscheduled = new Set<string>();
   readonly requestLog: SandboxRequestRecord[] = [];
   readonly timers: Timers = { podReadyAt: new Map(), podGoneAt: new Map(), namespaceCleanupAt: new Map() };
   private resourceVersion = 100;
@@ -110,7 +123,71 @@ export class SandboxCluster {
       ...(given.labels ? { labels: { ...given.labels } } : {}),
       ...(given.annotations ? { annotations: { ...given.annotations } } : {}),
       ...(given.ownerReferences ? { ownerReferences: clone(given.ownerReferences) } : {}),
+      ...(given.finalizers?.length ? { finalizers: [...given.finalizers] } : {}),
     };
+  }
+
+  // Nodes
+
+  createNode(body: Partial<Node>): Node {
+    const meta = this.newMeta(body, undefined, NODES);
+    if (this.nodes.has(meta.name)) throw alreadyExists(NODES, meta.name);
+    const at = this.timestamp();
+    const node: Node = {
+      kind: "Node",
+      apiVersion: "v1",
+      metadata: meta,
+      spec: clone(body.spec ?? {}),
+      status: {
+        conditions: [{ type: "Ready", status: "True", reason: "KubeletReady", message: "kubelet is posting ready status", lastProbeTime: null, lastTransitionTime: at }],
+        nodeInfo: { kubeletVersion: "v1.28.7", architecture: "amd64", operatingSystem: "linux", containerRuntimeVersion: "containerd://1.7.13" },
+        ...clone(body.status ?? {}),
+      },
+    };
+    this.nodes.set(meta.name, node);
+    return clone(node);
+  }
+
+  node(name: string): Node {
+    const node = this.nodes.get(name);
+    if (!node) throw notFound(NODES, name);
+    return node;
+  }
+
+  /** PATCH on a node: labels, annotations and spec (spec.unschedulable is a cordon), or its status. */
+  patchNode(name: string, patch: unknown, type: PatchType, subresource: "status" | null): Node {
+    const node = this.node(name);
+    const p = (patch ?? {}) as Record<string, unknown>;
+    const apply = type === "strategic" ? strategicMergePatch : mergePatch;
+    const next = clone(node);
+    if (subresource === "status") {
+      if (p.status !== undefined) next.status = apply(node.status, p.status) as Node["status"];
+    } else {
+      if (p.spec !== undefined) next.spec = (apply(node.spec, p.spec) ?? {}) as Node["spec"];
+      if (p.metadata !== undefined) next.metadata = apply(node.metadata, pickMutableMetadata(p.metadata)) as ObjectMeta;
+    }
+    if (next.spec.unschedulable === false) delete next.spec.unschedulable; // omitempty, as the server stores it
+    if (!deepEqual(next, node)) {
+      next.metadata.resourceVersion = this.nextResourceVersion();
+      this.nodes.set(name, next);
+    }
+    return clone(this.nodes.get(name)!);
+  }
+
+  /**
+   * The scheduler, reduced to what draining needs: the Ready node that is not cordoned with the
+   * fewest pods; undefined when there is none (the pod stays Pending). A cluster without Node
+   * objects runs everything on IMPLICIT_NODE.
+   */
+  schedule(): string | undefined {
+    if (this.nodes.size === 0) return IMPLICIT_NODE;
+    const load = new Map<string, number>();
+    for (const store of this.namespaces.values()) {
+      for (const pod of store.pods.values()) if (pod.spec.nodeName) load.set(pod.spec.nodeName, (load.get(pod.spec.nodeName) ?? 0) + 1);
+    }
+    const candidates = [...this.nodes.values()].filter((n) => !n.spec.unschedulable && n.status.conditions.some((c) => c.type === "Ready" && c.status === "True"));
+    candidates.sort((a, b) => (load.get(a.metadata.name) ?? 0) - (load.get(b.metadata.name) ?? 0) || a.metadata.name.localeCompare(b.metadata.name));
+    return candidates[0]?.metadata.name;
   }
 
   // Namespaces
@@ -121,7 +198,7 @@ export class SandboxCluster {
     const meta = this.newMeta(body, undefined, NAMESPACES);
     meta.labels = { ...meta.labels, "kubernetes.io/metadata.name": meta.name };
     const namespace: Namespace = { kind: "Namespace", apiVersion: "v1", metadata: meta, spec: { finalizers: ["kubernetes"] }, status: { phase: "Active" } };
-    this.namespaces.set(meta.name, { namespace, pods: new Map(), pdbs: new Map(), replicaSets: new Map() });
+    this.namespaces.set(meta.name, { namespace, pods: new Map(), pdbs: new Map(), replicaSets: new Map(), daemonSets: new Map() });
     return clone(namespace);
   }
 
@@ -159,24 +236,58 @@ export class SandboxCluster {
     return clone(pod);
   }
 
+  /** A pod; in a namespace that does not exist it is simply not found, as the server answers a GET. */
   pod(namespace: string, name: string): Pod {
-    const pod = this.store(namespace).pods.get(name);
+    const pod = this.namespaces.get(namespace)?.pods.get(name);
     if (!pod) throw notFound(PODS, name);
     return pod;
   }
 
-  /** PATCH on a pod (metadata only) or on its status subresource. */
-  patchPod(namespace: string, name: string, patch: unknown, subresource: "status" | null): Pod {
+  /** Every pod, in namespace order, for a list across namespaces. */
+  allPods(): Pod[] {
+    return [...this.namespaces.values()].flatMap((s) => [...s.pods.values()]);
+  }
+
+  /** PATCH on a pod (labels, annotations, finalizers) or on its status subresource. Removing the last finalizer of a deleted pod removes it. */
+  patchPod(namespace: string, name: string, patch: unknown, subresource: "status" | null, type: PatchType = "merge"): Pod {
     const pod = this.pod(namespace, name);
     const part = subresource === "status" ? "status" : "metadata";
     const incoming = (patch as Record<string, unknown> | null)?.[part];
     if (incoming === undefined) return clone(pod);
-    const next = mergePatch(pod[part], part === "metadata" ? pickLabelsAndAnnotations(incoming) : incoming) as never;
+    const apply = type === "strategic" ? strategicMergePatch : mergePatch;
+    const next = apply(pod[part], part === "metadata" ? pickMutableMetadata(incoming) : incoming) as never;
     if (!deepEqual(next, pod[part])) {
       pod[part] = next;
+      if (pod.metadata.finalizers?.length === 0) delete pod.metadata.finalizers;
       pod.metadata.resourceVersion = this.nextResourceVersion();
     }
-    return clone(pod);
+    const result = clone(pod);
+    if (pod.metadata.deletionTimestamp && !pod.metadata.finalizers && !this.timers.podGoneAt.has(`${namespace}/${name}`)) this.removePod(namespace, name);
+    return result;
+  }
+
+  /**
+   * The end of a pod's deletion (grace period over, or none): it leaves the store, unless
+   * finalizers hold it; then it stays Terminating, with a grace period of 0, until they are removed.
+   */
+  finishPodDeletion(namespace: string, name: string): void {
+    const pod = this.namespaces.get(namespace)?.pods.get(name);
+    if (!pod) return;
+    this.timers.podGoneAt.delete(`${namespace}/${name}`);
+    if (pod.metadata.finalizers?.length) {
+      if (pod.metadata.deletionGracePeriodSeconds !== 0) {
+        pod.metadata.deletionGracePeriodSeconds = 0;
+        pod.metadata.resourceVersion = this.nextResourceVersion();
+      }
+      return;
+    }
+    this.removePod(namespace, name);
+  }
+
+  private removePod(namespace: string, name: string): void {
+    this.namespaces.get(namespace)?.pods.delete(name);
+    for (const timer of [this.timers.podGoneAt, this.timers.podReadyAt]) timer.delete(`${namespace}/${name}`);
+    this.unscheduled.delete(`${namespace}/${name}`);
   }
 
   // PodDisruptionBudgets
@@ -201,7 +312,7 @@ export class SandboxCluster {
   }
 
   pdb(namespace: string, name: string): PodDisruptionBudget {
-    const pdb = this.store(namespace).pdbs.get(name);
+    const pdb = this.namespaces.get(namespace)?.pdbs.get(name);
     if (!pdb) throw notFound(PDBS, name);
     return pdb;
   }
@@ -246,9 +357,33 @@ export class SandboxCluster {
   }
 
   replicaSet(namespace: string, name: string): ReplicaSet {
-    const rs = this.store(namespace).replicaSets.get(name);
+    const rs = this.namespaces.get(namespace)?.replicaSets.get(name);
     if (!rs) throw notFound(REPLICASETS, name);
     return rs;
+  }
+
+  // DaemonSets
+
+  createDaemonSet(namespace: string, body: Partial<DaemonSet>): DaemonSet {
+    const store = this.activeStore(namespace, DAEMONSETS, body.metadata?.name ?? "");
+    const meta = this.newMeta(body, namespace, DAEMONSETS);
+    if (store.daemonSets.has(meta.name)) throw alreadyExists(DAEMONSETS, meta.name);
+    if (!body.spec?.selector || !body.spec.template) throw badRequest("spec.selector and spec.template are required");
+    const ds: DaemonSet = {
+      kind: "DaemonSet",
+      apiVersion: "apps/v1",
+      metadata: { ...meta, generation: 1 },
+      spec: { selector: clone(body.spec.selector), template: clone(body.spec.template) },
+      status: { currentNumberScheduled: 0, desiredNumberScheduled: 0, numberReady: 0, numberMisscheduled: 0 },
+    };
+    store.daemonSets.set(meta.name, ds);
+    return clone(ds);
+  }
+
+  daemonSet(namespace: string, name: string): DaemonSet {
+    const ds = this.namespaces.get(namespace)?.daemonSets.get(name);
+    if (!ds) throw notFound(DAEMONSETS, name);
+    return ds;
   }
 
   /** Creation is refused in a namespace that is being deleted (NamespaceLifecycle admission). */
@@ -268,9 +403,14 @@ export function namespaceTerminating(resource: Resource, name: string, namespace
   });
 }
 
-function pickLabelsAndAnnotations(metadata: unknown): Record<string, unknown> {
+/** The metadata a patch may change; the rest (name, uid, deletionTimestamp…) is the server's. */
+function pickMutableMetadata(metadata: unknown): Record<string, unknown> {
   const m = (metadata ?? {}) as Record<string, unknown>;
-  return { ...(m.labels !== undefined ? { labels: m.labels } : {}), ...(m.annotations !== undefined ? { annotations: m.annotations } : {}) };
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(m)) {
+    if (key === "labels" || key === "annotations" || key === "finalizers" || key.startsWith("$deleteFromPrimitiveList/") || key.startsWith("$setElementOrder/")) out[key] = value;
+  }
+  return out;
 }
 
 function randomSuffix(random: () => number): string {

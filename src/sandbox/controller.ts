@@ -1,14 +1,14 @@
 import type { SandboxCluster, Store } from "./cluster.js";
 import { deletePod } from "./delete-pod.js";
-import { deepEqual, isReady, MANUAL_ANNOTATION, selectorMatches, type Pod, type PodDisruptionBudget } from "./objects.js";
+import { deepEqual, isReady, MANUAL_ANNOTATION, selectorMatches, UNSCHEDULABLE_TAINT, type DaemonSet, type Pod, type PodDisruptionBudget } from "./objects.js";
 
 /** The disruption controller forgets a disrupted pod the API never deleted after this long (k/k DeletionTimeout). */
 const DELETION_TIMEOUT_MS = 2 * 60 * 1000;
 
 /**
- * One pass of the controllers a real cluster runs: namespace cleanup, the kubelet
- * (start-up and graceful termination), the ReplicaSet controller and the disruption
- * controller. The sandbox runs it lazily before each request, so it works the same
+ * One pass of the controllers a real cluster runs: namespace cleanup, the node lifecycle
+ * controller (the cordon taint), the scheduler, the kubelet (start-up and graceful
+ * termination), the ReplicaSet and DaemonSet controllers and the disruption controller. The sandbox runs it lazily before each request, so it works the same
  * in a Worker, where nothing runs between requests.
  */
 export function reconcile(cluster: SandboxCluster): void {
@@ -17,9 +17,12 @@ export function reconcile(cluster: SandboxCluster): void {
   for (const [name, at] of cluster.timers.namespaceCleanupAt) {
     if (now >= at) cleanUpNamespace(cluster, name);
   }
+  taintCordonedNodes(cluster, now);
+  scheduleWaitingPods(cluster, now);
   for (const store of cluster.namespaces.values()) {
     runKubelet(cluster, store, now);
     for (const rs of store.replicaSets.values()) scaleReplicaSet(cluster, store, rs.metadata.name, now);
+    for (const ds of store.daemonSets.values()) runDaemonSet(cluster, store, ds, now);
     for (const pdb of store.pdbs.values()) {
       if (pdb.metadata.annotations?.[MANUAL_ANNOTATION] !== "manual") syncBudget(cluster, store, pdb, now);
     }
@@ -46,9 +49,7 @@ function runKubelet(cluster: SandboxCluster, store: Store, now: number): void {
     const key = `${ns}/${pod.metadata.name}`;
     const goneAt = cluster.timers.podGoneAt.get(key);
     if (goneAt !== undefined && now >= goneAt) {
-      store.pods.delete(pod.metadata.name);
-      cluster.timers.podGoneAt.delete(key);
-      cluster.timers.podReadyAt.delete(key);
+      cluster.finishPodDeletion(ns, pod.metadata.name);
       continue;
     }
     const readyAt = cluster.timers.podReadyAt.get(key);
@@ -84,13 +85,71 @@ function scaleReplicaSet(cluster: SandboxCluster, store: Store, name: string, no
         ...(rs.spec.template.metadata?.annotations ? { annotations: { ...rs.spec.template.metadata.annotations } } : {}),
         ownerReferences: [{ apiVersion: "apps/v1", kind: "ReplicaSet", name: rs.metadata.name, uid: rs.metadata.uid, controller: true }],
       } as Pod["metadata"],
-      spec: { nodeName: "sandbox-node", ...rs.spec.template.spec },
+      spec: { ...rs.spec.template.spec },
     });
-    cluster.timers.podReadyAt.set(`${ns}/${pod.metadata.name}`, now + cluster.options.podStartupMs);
+    cluster.unscheduled.add(`${ns}/${pod.metadata.name}`);
     active.push(pod);
   }
+  scheduleWaitingPods(cluster, now);
   const status = { replicas: active.length, readyReplicas: active.filter(isReady).length };
   if (!deepEqual(status, rs.status)) rs.status = status;
+}
+
+/** The node lifecycle controller: a cordoned node carries the unschedulable NoSchedule taint, an uncordoned one loses it. */
+function taintCordonedNodes(cluster: SandboxCluster, now: number): void {
+  for (const node of cluster.nodes.values()) {
+    const taints = node.spec.taints ?? [];
+    const tainted = taints.some((t) => t.key === UNSCHEDULABLE_TAINT);
+    if (Boolean(node.spec.unschedulable) === tainted) continue;
+    const next = node.spec.unschedulable ? [...taints, { key: UNSCHEDULABLE_TAINT, effect: "NoSchedule", timeAdded: cluster.timestamp(now) }] : taints.filter((t) => t.key !== UNSCHEDULABLE_TAINT);
+    if (next.length) node.spec.taints = next;
+    else delete node.spec.taints;
+    node.metadata.resourceVersion = cluster.nextResourceVersion();
+  }
+}
+
+/** The scheduler: a controller's new pod gets a node (and starts) once one can take it. */
+function scheduleWaitingPods(cluster: SandboxCluster, now: number): void {
+  for (const key of cluster.unscheduled) {
+    const [ns, name] = key.split("/") as [string, string];
+    const pod = cluster.namespaces.get(ns)?.pods.get(name);
+    if (!pod || pod.metadata.deletionTimestamp) {
+      cluster.unscheduled.delete(key);
+      continue;
+    }
+    const node = cluster.schedule();
+    if (!node) return;
+    pod.spec.nodeName = node;
+    pod.metadata.resourceVersion = cluster.nextResourceVersion();
+    cluster.unscheduled.delete(key);
+    cluster.timers.podReadyAt.set(key, now + cluster.options.podStartupMs);
+  }
+}
+
+/** The DaemonSet controller: one pod per node, cordoned nodes included (DaemonSet pods tolerate the taint). */
+function runDaemonSet(cluster: SandboxCluster, store: Store, ds: DaemonSet, now: number): void {
+  const ns = store.namespace.metadata.name;
+  const owned = [...store.pods.values()].filter((p) => p.metadata.ownerReferences?.some((o) => o.uid === ds.metadata.uid) && !p.metadata.deletionTimestamp);
+  for (const node of cluster.nodes.values()) {
+    if (owned.some((p) => p.spec.nodeName === node.metadata.name)) continue;
+    const pod = cluster.createPod(ns, {
+      metadata: {
+        generateName: `${ds.metadata.name}-`,
+        labels: { ...ds.spec.template.metadata?.labels },
+        ownerReferences: [{ apiVersion: "apps/v1", kind: "DaemonSet", name: ds.metadata.name, uid: ds.metadata.uid, controller: true }],
+      } as Pod["metadata"],
+      spec: { ...ds.spec.template.spec, nodeName: node.metadata.name },
+    });
+    cluster.timers.podReadyAt.set(`${ns}/${pod.metadata.name}`, now + cluster.options.podStartupMs);
+    owned.push(pod);
+  }
+  const status = {
+    currentNumberScheduled: owned.length,
+    desiredNumberScheduled: cluster.nodes.size,
+    numberReady: owned.filter(isReady).length,
+    numberMisscheduled: owned.filter((p) => !cluster.nodes.has(p.spec.nodeName ?? "")).length,
+  };
+  if (!deepEqual(status, ds.status)) ds.status = status;
 }
 
 /** The disruption controller's arithmetic (k/k pkg/controller/disruption). */

@@ -14,7 +14,9 @@ const PROPAGATION = ["Foreground", "Background", "Orphan"];
 /**
  * A pod delete as the generic registry does it: options validated (422), preconditions
  * checked (409), then either an immediate removal or, for a pod on a node, a graceful one
- * that the sandbox's kubelet finishes after min(grace period, terminationCapSeconds).
+ * that the sandbox's kubelet finishes after min(grace period, terminationCapSeconds). Either
+ * way a pod with finalizers stays, Terminating, until they are removed; deleting it again
+ * succeeds and changes nothing but a shorter grace period.
  */
 export function deletePod(cluster: SandboxCluster, namespace: string, name: string, options: DeleteOptions): Pod {
   const pod = cluster.pod(namespace, name);
@@ -35,22 +37,40 @@ export function deletePod(cluster: SandboxCluster, namespace: string, name: stri
   }
   if (options.dryRun?.includes("All")) return clone(pod);
 
+  const key = `${namespace}/${name}`;
   const grace = options.gracePeriodSeconds ?? pod.spec.terminationGracePeriodSeconds ?? 30;
   const finished = pod.status.phase === "Succeeded" || pod.status.phase === "Failed";
-  if (pod.spec.nodeName && !finished && grace > 0) {
-    const now = cluster.now();
-    const goneAt = now + Math.min(grace, cluster.options.terminationCapSeconds) * 1000;
-    const current = cluster.timers.podGoneAt.get(`${namespace}/${name}`);
-    if (current === undefined || goneAt < current) {
-      cluster.timers.podGoneAt.set(`${namespace}/${name}`, goneAt);
-      pod.metadata.deletionTimestamp = cluster.timestamp(now + grace * 1000);
-      pod.metadata.deletionGracePeriodSeconds = grace;
-      pod.metadata.resourceVersion = cluster.nextResourceVersion();
+  const graceful = Boolean(pod.spec.nodeName) && !finished && grace > 0;
+  const now = cluster.now();
+  if (pod.metadata.deletionTimestamp) {
+    // Already deleting: a shorter grace period brings the end forward, a longer one changes nothing (rest.BeforeDelete).
+    const current = pod.metadata.deletionGracePeriodSeconds ?? 0;
+    if (grace >= current) return clone(pod);
+    pod.metadata.deletionTimestamp = cluster.timestamp(now + grace * 1000);
+    pod.metadata.deletionGracePeriodSeconds = grace;
+    pod.metadata.resourceVersion = cluster.nextResourceVersion();
+    if (!graceful) {
+      const answer = clone(pod);
+      cluster.finishPodDeletion(namespace, name);
+      return answer;
     }
+    const goneAt = now + Math.min(grace, cluster.options.terminationCapSeconds) * 1000;
+    const scheduled = cluster.timers.podGoneAt.get(key);
+    if (scheduled !== undefined && goneAt < scheduled) cluster.timers.podGoneAt.set(key, goneAt);
     return clone(pod);
   }
-  cluster.store(namespace).pods.delete(name);
-  cluster.timers.podGoneAt.delete(`${namespace}/${name}`);
-  cluster.timers.podReadyAt.delete(`${namespace}/${name}`);
-  return clone(pod);
+  if (graceful) {
+    cluster.timers.podGoneAt.set(key, now + Math.min(grace, cluster.options.terminationCapSeconds) * 1000);
+    pod.metadata.deletionTimestamp = cluster.timestamp(now + grace * 1000);
+    pod.metadata.deletionGracePeriodSeconds = grace;
+    pod.metadata.resourceVersion = cluster.nextResourceVersion();
+    return clone(pod);
+  }
+  // No kubelet to wait for: gone now, unless finalizers hold it (then Terminating with a grace period of 0).
+  pod.metadata.deletionTimestamp = cluster.timestamp(now);
+  pod.metadata.deletionGracePeriodSeconds = 0;
+  pod.metadata.resourceVersion = cluster.nextResourceVersion();
+  const answer = clone(pod);
+  cluster.finishPodDeletion(namespace, name);
+  return answer;
 }

@@ -242,8 +242,8 @@ async function retryOnConflict<T>(cluster: SandboxCluster, retry: boolean, attem
 /** Misbehaviour on request, so that callers can see every failure a real API server can produce. */
 async function applyFault(cluster: SandboxCluster, pod: Pod, signal: AbortSignal | undefined): Promise<void> {
   switch (pod.metadata.annotations?.[FAULT_ANNOTATION]) {
-    case "throttle": // API Priority and Fairness rejecting the request
-      throw new ApiError({ text: "Too many requests, please try again later.\n", code: 429 }, { "retry-after": "3" });
+    case "throttle": // max-inflight (or API Priority and Fairness) rejecting the request: text/plain, Retry-After 1
+      throw new ApiError({ text: "Too many requests, please try again later.\n", code: 429 }, { "retry-after": "1" });
     case "shutdown":
       throw new ApiError({ text: "The apiserver is shutting down, please try again later.\n", code: 429 }, { "retry-after": "5", connection: "close" });
     case "timeout":

@@ -13,6 +13,8 @@ export interface ObjectMeta {
   labels?: Record<string, string>;
   annotations?: Record<string, string>;
   ownerReferences?: { apiVersion: string; kind: string; name: string; uid: string; controller?: boolean }[];
+  /** Kept at create: an object with finalizers outlives its deletion until they are removed. */
+  finalizers?: string[];
 }
 
 export interface PodCondition {
@@ -85,6 +87,33 @@ export interface ReplicaSet {
   };
   status: { replicas: number; readyReplicas: number };
 }
+
+/** A cluster-scoped Node: cordoned when spec.unschedulable is true. */
+export interface Node {
+  kind: "Node";
+  apiVersion: "v1";
+  metadata: ObjectMeta;
+  spec: { unschedulable?: boolean; taints?: { key: string; effect: string; value?: string; timeAdded?: string }[]; [key: string]: unknown };
+  status: { conditions: PodCondition[]; [key: string]: unknown };
+}
+
+/** A DaemonSet, kept just far enough for one pod per node and for kubectl drain to find it. */
+export interface DaemonSet {
+  kind: "DaemonSet";
+  apiVersion: "apps/v1";
+  metadata: ObjectMeta;
+  spec: {
+    selector: LabelSelector;
+    template: { metadata?: { labels?: Record<string, string>; annotations?: Record<string, string> }; spec?: Record<string, unknown> };
+  };
+  status: { currentNumberScheduled: number; desiredNumberScheduled: number; numberReady: number; numberMisscheduled: number };
+}
+
+/** The annotation the kubelet puts on the API's copy of a static pod (a mirror pod): kubectl drain skips these. */
+export const MIRROR_ANNOTATION = "kubernetes.io/config.mirror";
+
+/** The taint the node lifecycle controller adds to a cordoned node. */
+export const UNSCHEDULABLE_TAINT = "node.kubernetes.io/unschedulable";
 
 /** The annotation by which a pod asks the sandbox to misbehave, so callers can see every failure. */
 export const FAULT_ANNOTATION = "sandbox.eviction-gateway.dev/fault";

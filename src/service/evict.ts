@@ -122,7 +122,7 @@ function forbiddenMessage(target: Target, dryRun: boolean): string {
  * Runs a transport call with an abort signal and a hard deadline: a transport that ignores
  * its signal still cannot hold the caller past the timeout.
  */
-async function withTimeout(ms: number, call: (signal: AbortSignal) => Promise<UpstreamReply>): Promise<UpstreamReply> {
+export async function withTimeout(ms: number, call: (signal: AbortSignal) => Promise<UpstreamReply>): Promise<UpstreamReply> {
   const controller = new AbortController();
   let timer: ReturnType<typeof setTimeout> | undefined;
   const deadline = new Promise<UpstreamReply>((resolve) => {

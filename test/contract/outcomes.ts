@@ -98,9 +98,9 @@ export function outcomeSuite(runtime: string, context: () => OutcomeSuiteContext
     it("throttled: an API server shedding load (text/plain 429) is a 503 with its Retry-After", async () => {
       const { response, body } = await evict("throttle");
       expect(response.status).toBe(503);
-      expect(body).toMatchObject({ outcome: "throttled", retryable: true, retryAfterSeconds: 3 });
+      expect(body).toMatchObject({ outcome: "throttled", retryable: true, retryAfterSeconds: 1 });
       expect(body.upstream).toMatchObject({ status: 429, message: "Too many requests, please try again later." });
-      expect(response.headers.get("retry-after")).toBe("3");
+      expect(response.headers.get("retry-after")).toBe("1");
     });
 
     it("misconfigured: two budgets match the pod (upstream 500)", async () => {

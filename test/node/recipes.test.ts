@@ -63,7 +63,7 @@ describe("README recipes", () => {
           return undefined;
         }
       });
-      expect((await reply.json()) as unknown).toEqual({ response_type: "in_channel", text: "Evicted pod web/chat-0 on prod." });
+      expect((await reply.json()) as unknown).toEqual({ response_type: "in_channel", text: "Eviction accepted: pod web/chat-0 on prod is terminating." });
     } finally {
       bot.kill();
     }
@@ -82,7 +82,7 @@ describe("README recipes", () => {
       cwd: mkdtempSync(join(tmpdir(), "egw-gha-")),
       env: { PATH: process.env.PATH, EGW_URL: gateway.url, EGW_KEY: TEST_KEYS.full, GITHUB_RUN_ID: "42", GITHUB_RUN_ATTEMPT: "1", GITHUB_SHA: "abc123" },
     });
-    expect(stdout).toContain('"message":"Evicted pod web/canary-0 on prod."');
+    expect(stdout).toContain('"message":"Eviction accepted: pod web/canary-0 on prod is terminating."');
   });
 
   // Debian's prometheus-alertmanager (.ci/run installs it); without it this recipe cannot be tried here, and the test says so.

@@ -284,3 +284,177 @@ describe("controllers", () => {
     expect((await evict(pods[1].metadata.name)).status).toBe(201);
   });
 });
+
+// Beyond the matrix: what kubectl drain and the gateway's read side need the sandbox to do as kube-apiserver v1.28 does
+// (docs/kubernetes-eviction-addendum.md).
+const merge = { contentType: "application/merge-patch+json" };
+const strategic = { contentType: "application/strategic-merge-patch+json" };
+const names = (list: any) => list.items.map((i: any) => `${i.metadata.namespace ? `${i.metadata.namespace}/` : ""}${i.metadata.name}`);
+
+describe("eviction matrix, continued", () => {
+  it("21: max-inflight rejection: 429 text/plain with Retry-After 1, not a Status", async () => {
+    await pod("p", { annotations: { "sandbox.eviction-gateway.dev/fault": "throttle" } });
+    const r = await evict("p");
+    expect(r.status).toBe(429);
+    expect(r.headers.get("retry-after")).toBe("1");
+    expect(r.headers.get("content-type")).toMatch(/^text\/plain/);
+    expect(r.text).toBe("Too many requests, please try again later.\n");
+  });
+
+  it("6b: a namespace that does not exist: the eviction answers namespaces \"x\" not found, a GET pods \"p\" not found, a list nothing", async () => {
+    const r = await s.call("POST", "/api/v1/namespaces/nowhere/pods/p/eviction", { metadata: { name: "p" } });
+    expect(r.status).toBe(404);
+    expect(r.json).toMatchObject({ reason: "NotFound", message: 'namespaces "nowhere" not found', details: { name: "nowhere", kind: "namespaces" } });
+    expect((await s.call("GET", "/api/v1/namespaces/nowhere/pods/p")).json).toMatchObject({ message: 'pods "p" not found' });
+    const list = await s.call("GET", "/api/v1/namespaces/nowhere/pods");
+    expect(list.status).toBe(200);
+    expect(list.json.items).toEqual([]);
+  });
+
+  it("12b: a pod held by a finalizer stays Terminating after its eviction; evicting it again answers 201; removing the finalizer removes it", async () => {
+    const created = await s.call("POST", `/api/v1/namespaces/${NS}/pods`, { metadata: { name: "held", labels: { app: "x" }, finalizers: ["example.com/keep"] }, spec: { containers: [{ name: "c", image: "i" }] } });
+    expect(created.json.metadata.finalizers).toEqual(["example.com/keep"]);
+    await s.call("PATCH", `/api/v1/namespaces/${NS}/pods/held/status`, { status: { phase: "Running", conditions: [{ type: "Ready", status: "True" }] } }, merge);
+    await budget("b", { minAvailable: 1 }, { disruptionsAllowed: 1, currentHealthy: 2, desiredHealthy: 1 });
+
+    expect((await evict("held")).status).toBe(201);
+    const terminating = (await s.call("GET", `/api/v1/namespaces/${NS}/pods/held`)).json;
+    expect(terminating.metadata).toMatchObject({ finalizers: ["example.com/keep"], deletionGracePeriodSeconds: 0 });
+    expect(terminating.metadata.deletionTimestamp).toMatch(/Z$/);
+    expect(terminating.status.conditions).toContainEqual(expect.objectContaining({ type: "DisruptionTarget", reason: "EvictionByEvictionAPI" }));
+
+    // Terminating: the budget is not consulted again, even at 0.
+    expect((await pdbStatus("b")).disruptionsAllowed).toBe(0);
+    const again = await evict("held");
+    expect(again.status).toBe(201);
+    expect(again.json).toEqual(SUCCESS);
+    expect(await exists("held")).toBe(true);
+
+    // A strategic merge patch treats finalizers as a set.
+    await s.call("PATCH", `/api/v1/namespaces/${NS}/pods/held`, { metadata: { finalizers: ["example.com/other"] } }, strategic);
+    expect((await s.call("GET", `/api/v1/namespaces/${NS}/pods/held`)).json.metadata.finalizers).toEqual(["example.com/keep", "example.com/other"]);
+    await s.call("PATCH", `/api/v1/namespaces/${NS}/pods/held`, { metadata: { "$deleteFromPrimitiveList/finalizers": ["example.com/keep"] } }, strategic);
+    expect(await exists("held")).toBe(true);
+    await s.call("PATCH", `/api/v1/namespaces/${NS}/pods/held`, { metadata: { finalizers: null } }, merge);
+    expect(await exists("held")).toBe(false);
+  });
+
+  it("12c: an evicted pod on a node stays Terminating for its grace period (deletionTimestamp, deletionGracePeriodSeconds), then is gone; a second eviction never lengthens it", async () => {
+    let now = Date.parse("2026-11-22T10:00:00Z");
+    s = sandboxApp({ clock: () => now, terminationCapSeconds: 3600 });
+    await s.call("POST", "/api/v1/namespaces", { metadata: { name: NS } });
+    await pod("p", { nodeName: "n1" });
+    expect((await evict("p", { deleteOptions: { gracePeriodSeconds: 20 } })).status).toBe(201);
+    const meta = (await s.call("GET", `/api/v1/namespaces/${NS}/pods/p`)).json.metadata;
+    expect(meta).toMatchObject({ deletionTimestamp: "2026-11-22T10:00:20Z", deletionGracePeriodSeconds: 20 });
+    now += 5000;
+    expect((await evict("p", { deleteOptions: { gracePeriodSeconds: 60 } })).status).toBe(201);
+    expect((await s.call("GET", `/api/v1/namespaces/${NS}/pods/p`)).json.metadata).toMatchObject({ deletionTimestamp: "2026-11-22T10:00:20Z", deletionGracePeriodSeconds: 20 });
+    now += 14_000;
+    expect(await exists("p")).toBe(true);
+    now += 1000;
+    expect(await exists("p")).toBe(false);
+  });
+
+  it("12d: a finalizer outlasts the grace period: the pod stays, grace period 0, until the finalizer goes", async () => {
+    let now = Date.parse("2026-11-22T10:00:00Z");
+    s = sandboxApp({ clock: () => now, terminationCapSeconds: 3600 });
+    await s.call("POST", "/api/v1/namespaces", { metadata: { name: NS } });
+    await s.call("POST", `/api/v1/namespaces/${NS}/pods`, { metadata: { name: "f", finalizers: ["example.com/keep"] }, spec: { nodeName: "n1", terminationGracePeriodSeconds: 10 } });
+    expect((await s.call("DELETE", `/api/v1/namespaces/${NS}/pods/f`)).json.metadata.deletionGracePeriodSeconds).toBe(10);
+    now += 11_000;
+    const after = await s.call("GET", `/api/v1/namespaces/${NS}/pods/f`);
+    expect(after.json.metadata).toMatchObject({ deletionGracePeriodSeconds: 0, finalizers: ["example.com/keep"] });
+    await s.call("PATCH", `/api/v1/namespaces/${NS}/pods/f`, { metadata: { finalizers: [] } }, merge);
+    expect(await exists("f")).toBe(false);
+  });
+});
+
+describe("nodes, selectors, DaemonSets and discovery", () => {
+  it("serves nodes: get, list by field, and cordon/uncordon by strategic-merge or merge patch (the taint follows)", async () => {
+    s = sandboxApp();
+    for (const name of ["n1", "n2"]) expect((await s.call("POST", "/api/v1/nodes", { metadata: { name, labels: { zone: name === "n1" ? "a" : "b" } } })).status).toBe(201);
+    expect((await s.call("GET", "/api/v1/nodes/n1")).json).toMatchObject({ kind: "Node", metadata: { name: "n1" }, spec: {} });
+    expect((await s.call("GET", "/api/v1/nodes/none")).json).toMatchObject({ reason: "NotFound", message: 'nodes "none" not found' });
+    expect(names((await s.call("GET", "/api/v1/nodes?labelSelector=zone%3Db")).json)).toEqual(["n2"]);
+
+    const cordoned = await s.call("PATCH", "/api/v1/nodes/n1", { spec: { unschedulable: true } }, strategic);
+    expect(cordoned.json.spec.unschedulable).toBe(true);
+    expect((await s.call("GET", "/api/v1/nodes/n1")).json.spec.taints).toEqual([{ key: "node.kubernetes.io/unschedulable", effect: "NoSchedule", timeAdded: expect.any(String) }]);
+    expect(names((await s.call("GET", "/api/v1/nodes?fieldSelector=spec.unschedulable%3Dtrue")).json)).toEqual(["n1"]);
+
+    await s.call("PATCH", "/api/v1/nodes/n1", { spec: { unschedulable: null } }, merge);
+    const uncordoned = (await s.call("GET", "/api/v1/nodes/n1")).json;
+    expect(uncordoned.spec).toEqual({});
+    expect((await s.call("PATCH", "/api/v1/nodes/n1", { spec: { unschedulable: true } }, { contentType: "application/json" })).status).toBe(415);
+    expect((await s.call("PATCH", "/api/v1/nodes/n1", { spec: { unschedulable: true } }, { ...strategic, token: "viewer-token" })).status).toBe(403);
+  });
+
+  it("lists pods by label and field selectors, across namespaces too, and refuses a field it does not support", async () => {
+    await s.call("POST", "/api/v1/namespaces", { metadata: { name: "other" } });
+    await pod("a1", { nodeName: "n1", labels: { app: "a", tier: "web" } });
+    await pod("a2", { nodeName: "n2", labels: { app: "a" } });
+    await pod("done", { nodeName: "n1", phase: "Succeeded" });
+    await s.call("POST", "/api/v1/namespaces/other/pods", { metadata: { name: "o1", labels: { app: "o" } }, spec: { nodeName: "n1" } });
+
+    const list = async (path: string) => (await s.call("GET", path)).json;
+    expect(names(await list("/api/v1/pods?fieldSelector=spec.nodeName%3Dn1"))).toEqual([`${NS}/a1`, `${NS}/done`, "other/o1"]);
+    expect(names(await list("/api/v1/pods?fieldSelector=spec.nodeName%3Dn1%2Cstatus.phase!%3DSucceeded"))).toEqual([`${NS}/a1`, "other/o1"]);
+    expect(names(await list(`/api/v1/namespaces/${NS}/pods?fieldSelector=metadata.name%3Da2`))).toEqual([`${NS}/a2`]);
+    expect(names(await list(`/api/v1/namespaces/${NS}/pods?labelSelector=app%3Da%2C!tier`))).toEqual([`${NS}/a2`]);
+    expect(names(await list("/api/v1/pods?labelSelector=app%20in%20(a%2Co)%2Ctier%20notin%20(web)"))).toEqual([`${NS}/a2`, "other/o1"]);
+    expect(names(await list("/api/v1/pods?fieldSelector=spec.nodeName%3D"))).toEqual([]);
+
+    const bad = await s.call("GET", "/api/v1/pods?fieldSelector=spec.hostname%3Dx");
+    expect(bad.status).toBe(400);
+    expect(bad.json).toMatchObject({ reason: "BadRequest", message: "field label not supported: spec.hostname" });
+    expect((await s.call("GET", "/api/v1/pods?labelSelector=app%3D%3D%3D")).status).toBe(400);
+  });
+
+  it("schedules replacements onto nodes that are not cordoned, and keeps a DaemonSet's pod on every node", async () => {
+    let now = Date.parse("2026-11-22T10:00:00Z");
+    s = sandboxApp({ clock: () => now, podStartupMs: 1000 });
+    for (const name of ["n1", "n2"]) await s.call("POST", "/api/v1/nodes", { metadata: { name } });
+    await s.call("POST", "/api/v1/namespaces", { metadata: { name: NS } });
+    const ds = await s.call("POST", `/apis/apps/v1/namespaces/${NS}/daemonsets`, { metadata: { name: "agent" }, spec: { selector: { matchLabels: { app: "agent" } }, template: { metadata: { labels: { app: "agent" } } } } });
+    expect(ds.status).toBe(201);
+    await s.call("PATCH", "/api/v1/nodes/n1", { spec: { unschedulable: true } }, strategic);
+    await s.call("POST", `/apis/apps/v1/namespaces/${NS}/replicasets`, { metadata: { name: "web" }, spec: { replicas: 2, selector: { matchLabels: { app: "web" } }, template: { metadata: { labels: { app: "web" } } } } });
+    now += 1000;
+    const pods = (await s.call("GET", `/api/v1/namespaces/${NS}/pods`)).json.items;
+    const where = (app: string) => pods.filter((p: any) => p.metadata.labels.app === app).map((p: any) => p.spec.nodeName).sort();
+    expect(where("agent")).toEqual(["n1", "n2"]);
+    expect(where("web")).toEqual(["n2", "n2"]);
+    const agent = pods.find((p: any) => p.metadata.labels.app === "agent");
+    expect(agent.metadata.ownerReferences[0]).toMatchObject({ kind: "DaemonSet", name: "agent", controller: true });
+    expect((await s.call("GET", `/apis/apps/v1/namespaces/${NS}/daemonsets/agent`)).json.status).toMatchObject({ desiredNumberScheduled: 2, numberReady: 2 });
+
+    // Every node cordoned: a new pod waits, Pending and unscheduled.
+    await s.call("PATCH", "/api/v1/nodes/n2", { spec: { unschedulable: true } }, merge);
+    const web = pods.find((p: any) => p.metadata.labels.app === "web");
+    expect((await evict(web.metadata.name)).status).toBe(201);
+    now += 5000;
+    const pending = (await s.call("GET", `/api/v1/namespaces/${NS}/pods?fieldSelector=spec.nodeName%3D`)).json.items;
+    expect(pending).toHaveLength(1);
+    expect(pending[0].status.phase).toBe("Pending");
+    await s.call("PATCH", "/api/v1/nodes/n1", { spec: { unschedulable: false } }, merge);
+    const placed = (await s.call("GET", `/api/v1/namespaces/${NS}/pods/${pending[0].metadata.name}`)).json;
+    expect(placed.spec.nodeName).toBe("n1");
+    now += 1000;
+    expect((await s.call("GET", `/api/v1/namespaces/${NS}/pods/${pending[0].metadata.name}`)).json.status.phase).toBe("Running");
+  });
+
+  it("serves discovery: legacy documents, and the aggregated list (v2beta1) to a client that asks for it", async () => {
+    const groups = await s.call("GET", "/apis");
+    expect(groups.json.groups.map((g: any) => g.name)).toEqual(["apps", "policy"]);
+    expect((await s.call("GET", "/api/v1")).json.resources.map((r: any) => r.name)).toEqual(expect.arrayContaining(["nodes", "pods", "pods/eviction"]));
+    expect((await s.call("GET", "/apis/policy/v1")).json).toMatchObject({ kind: "APIResourceList", groupVersion: "policy/v1" });
+    const accept = "application/json;g=apidiscovery.k8s.io;v=v2beta1;as=APIGroupDiscoveryList,application/json";
+    const response = await s.app.request("/api", { headers: { authorization: "Bearer admin-token", accept } });
+    expect(response.headers.get("content-type")).toBe("application/json;g=apidiscovery.k8s.io;v=v2beta1;as=APIGroupDiscoveryList");
+    const core = ((await response.json()) as any).items[0].versions[0];
+    const pods = core.resources.find((r: any) => r.resource === "pods");
+    expect(pods.subresources).toContainEqual({ subresource: "eviction", responseKind: { group: "policy", version: "v1", kind: "Eviction" }, verbs: ["create"] });
+    expect((await s.call("GET", "/version")).json).toMatchObject({ major: "1", minor: "28" });
+  });
+});

@@ -7,14 +7,17 @@ import type { GatewayEnv } from "../context.js";
 import { addressLimit, authenticate, limitBody, targetOf } from "../guards.js";
 import { renderRefusals } from "../refusals.js";
 import { decodeEviction } from "./decode.js";
+import { API_GROUPS, API_VERSIONS, RESOURCE_LISTS } from "./discovery.js";
+import { registerForwarded } from "./forwarded.js";
 import { renderStatus } from "./render.js";
 
 export const KUBERNETES_EVICTION_PATH = "/k8s/:cluster/api/v1/namespaces/:namespace/pods/:pod/eviction";
 
 /**
  * A slice of the Kubernetes API in front of each cluster, so kubectl, client-go and
- * client-node evict through the gateway unchanged: point a kubeconfig's server at
- * <gateway>/k8s/<cluster> and use an API key as its token. Answers are Kubernetes Status objects.
+ * client-node evict through the gateway unchanged, and kubectl drain, get pods and version work:
+ * point a kubeconfig's server at <gateway>/k8s/<cluster> and use an API key as its token.
+ * Answers are Kubernetes objects as the cluster sent them, or Status objects.
  */
 export function k8sSurface(): Hono<GatewayEnv> {
   const k8s = new Hono<GatewayEnv>();
@@ -23,15 +26,10 @@ export function k8sSurface(): Hono<GatewayEnv> {
   );
   const guarded = [addressLimit, authenticate] as const;
 
-  k8s.get("/k8s/:cluster/api", ...guarded, (c) => c.json({ kind: "APIVersions", versions: ["v1"], serverAddressByClientCIDRs: [] }));
-  k8s.get("/k8s/:cluster/apis", ...guarded, (c) => c.json({ kind: "APIGroupList", apiVersion: "v1", groups: [] }));
-  k8s.get("/k8s/:cluster/api/v1", ...guarded, (c) =>
-    c.json({
-      kind: "APIResourceList",
-      groupVersion: "v1",
-      resources: [{ name: "pods/eviction", singularName: "", namespaced: true, group: "policy", version: "v1", kind: "Eviction", verbs: ["create"] }],
-    }),
-  );
+  k8s.get("/k8s/:cluster/api", ...guarded, (c) => c.json(API_VERSIONS));
+  k8s.get("/k8s/:cluster/apis", ...guarded, (c) => c.json(API_GROUPS));
+  for (const [path, document] of Object.entries(RESOURCE_LISTS)) k8s.get(`/k8s/:cluster/${path}`, ...guarded, (c) => c.json(document));
+  registerForwarded(k8s);
 
   // Authenticated before the body is read: an anonymous caller never makes the gateway hold a body.
   k8s.post(KUBERNETES_EVICTION_PATH, ...guarded, limitBody(), async (c) => {

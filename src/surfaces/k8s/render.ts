@@ -23,19 +23,21 @@ const REASON_BY_STATUS: Record<number, { code: number; reason: string }> = {
 export function renderStatus(c: Context<GatewayEnv>, answer: Answer): Response {
   record(c, answer);
   const { result, reply } = answer;
+  // A forwarded read or cordon: the cluster's object (or List, already filtered by scope) as it came.
+  if (result.outcome === "forwarded" && reply?.kind === "reply") return send(c, reply.status, reply.body, { ...answer.headers });
   const passOn = reply?.kind === "reply" && isStatusBody(reply) && result.outcome !== "throttled" && result.outcome !== "unavailable";
-  if (passOn) return send(c, reply.status, reply.body, reply.retryAfter ? { "Retry-After": reply.retryAfter } : {});
+  if (passOn) return send(c, reply.status, reply.body, { ...answer.headers, ...(reply.retryAfter ? { "Retry-After": reply.retryAfter } : {}) });
 
   const { code, reason } = REASON_BY_STATUS[answer.status] ?? OUTCOMES[result.outcome].kubernetes;
   const retry = result.retryAfterSeconds;
-  if (code < 300) return send(c, code, successStatus(code), {});
+  if (code < 300) return send(c, code, successStatus(code), { ...answer.headers });
   const causes: StatusCause[] | undefined = answer.errors?.map((e) => ({ reason: "FieldValueInvalid", message: e.detail, field: e.pointer.replace(/^#\/(body|path)\/?/, "").replace(/\//g, ".") }));
   const details = {
     ...(result.pod ? { name: result.pod, kind: "pods" } : {}),
     ...(causes?.length ? { causes } : {}),
     ...(retry !== null ? { retryAfterSeconds: retry } : {}),
   };
-  return send(c, code, failureStatus(code, reason, result.message, Object.keys(details).length ? details : undefined), retry !== null ? { "Retry-After": String(retry) } : {});
+  return send(c, code, failureStatus(code, reason, result.message, Object.keys(details).length ? details : undefined), { ...answer.headers, ...(retry !== null ? { "Retry-After": String(retry) } : {}) });
 }
 
 function send(c: Context<GatewayEnv>, status: number, body: Status | string, headers: Record<string, string>): Response {
