@@ -28,6 +28,10 @@ const common = {
   description: z.string().max(200).optional(),
   timeoutMs,
   impersonate: Impersonation.optional(),
+  events: z
+    .boolean()
+    .optional()
+    .meta({ description: "Record a Kubernetes Event (reason EvictionBlocked, naming the budget) on a pod whose eviction is blocked or stuck. Default false. Needs `create` on `events` in the pod's namespace." }),
 };
 
 export const ClusterConfig = z

@@ -5,6 +5,7 @@ import { deletePod } from "./delete-pod.js";
 import { registerDiscovery } from "./discovery.js";
 import { evict } from "./evict.js";
 import { authorize, list, nameOf, readBody, readPatch, type SandboxEnv } from "./http.js";
+import { registerEvents } from "./event-routes.js";
 import { registerNodes } from "./node-routes.js";
 import { clone, type Pod } from "./objects.js";
 import { NAMESPACED_FIELDS, POD_FIELDS } from "./selectors.js";
@@ -49,6 +50,7 @@ export function createSandboxApp(cluster: SandboxCluster): Hono<Env> {
   app.get("/version", (c) => c.json({ major: "1", minor: "28", gitVersion: "v1.28.7-sandbox", platform: "sandbox" }));
   registerDiscovery(app);
   registerNodes(app, cluster);
+  registerEvents(app, cluster);
 
   // Namespaces
   app.get("/api/v1/namespaces", (c) =>

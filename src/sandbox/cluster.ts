@@ -1,3 +1,4 @@
+import type { SandboxEvent } from "./event-routes.js";
 import {
   clone,
   deepEqual,
@@ -79,6 +80,8 @@ export class SandboxCluster {
   /** Pods a controller made that still wait for the scheduler ("namespace/name"). */
   readonly unscheduled = new Set<string>();
   readonly requestLog: SandboxRequestRecord[] = [];
+  /** core/v1 Events reported on objects (src/sandbox/event-routes.ts). */
+  readonly events: SandboxEvent[] = [];
   readonly timers: Timers = { podReadyAt: new Map(), podGoneAt: new Map(), namespaceCleanupAt: new Map() };
   private resourceVersion = 100;
 

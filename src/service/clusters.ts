@@ -51,6 +51,7 @@ export async function buildClusterRegistry(
         server: cluster.server === null ? null : shownServer(cluster.server),
         ...(config.timeoutMs ? { timeoutMs: config.timeoutMs } : {}),
         ...(config.impersonate ? { impersonate: config.impersonate } : {}),
+        ...(config.events ? { events: true } : {}),
         transport: withCircuitBreaker(cluster.transport, new CircuitBreaker(breaker, clock)),
       });
     }

@@ -13,7 +13,8 @@ import { answerOf, storeUnavailableAnswer, type Answer } from "./answer.js";
 import type { ServiceDeps } from "./deps.js";
 import type { RegisteredCluster } from "./ports.js";
 import { StoreUnavailable } from "./state-guard.js";
-import { evictionRequest } from "./transports.js";
+import { reportBlock } from "./events.js";
+import { evictionRequest, withTimeout } from "./transports.js";
 
 /** Outcomes after which a pod's block history starts over: it is gone, evicted, or no longer the pod that was blocked. */
 const ENDS_BLOCK_HISTORY: ReadonlySet<Outcome> = new Set<Outcome>(["evicted", "not-found", "conflict"]);
@@ -79,6 +80,7 @@ async function decide(deps: ServiceDeps, requestId: string, caller: Caller, targ
   const { attempts, consecutiveBlocks } = await trackBlocks(deps, target, c.outcome, dryRun);
   const retryAfterSeconds = chooseRetryAfter(c.outcome, { upstream: c.upstreamRetryAfterSeconds, consecutiveBlocks, backoff: deps.config.eviction.backoff, random: deps.random });
   const result = upstreamResult(requestId, target, dryRun, c, retryAfterSeconds, attempts);
+  await reportBlock(deps, cluster, target, result);
   return { result, status: c.httpStatus ?? OUTCOMES[c.outcome].httpStatus, headers: limits.headers, reply };
 }
 
@@ -116,24 +118,4 @@ async function trackBlocks(deps: ServiceDeps, target: Target, outcome: Outcome, 
 
 function forbiddenMessage(target: Target, dryRun: boolean): string {
   return `This API key may not ${dryRun ? "dry-run evictions" : "evict pods"} in ${target.namespace} on ${target.cluster}.`;
-}
-
-/**
- * Runs a transport call with an abort signal and a hard deadline: a transport that ignores
- * its signal still cannot hold the caller past the timeout.
- */
-export async function withTimeout(ms: number, call: (signal: AbortSignal) => Promise<UpstreamReply>): Promise<UpstreamReply> {
-  const controller = new AbortController();
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const deadline = new Promise<UpstreamReply>((resolve) => {
-    timer = setTimeout(() => {
-      controller.abort();
-      resolve({ kind: "failure", failure: "timeout", detail: `no answer within ${ms} ms` });
-    }, ms);
-  });
-  try {
-    return await Promise.race([call(controller.signal), deadline]);
-  } finally {
-    clearTimeout(timer);
-  }
 }

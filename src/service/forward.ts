@@ -8,7 +8,7 @@ import type { UpstreamReply } from "../eviction/upstream.js";
 import { evaluate, planRequestLimits } from "../ratelimit/policies.js";
 import { answerOf, storeUnavailableAnswer, type Answer } from "./answer.js";
 import type { ServiceDeps } from "./deps.js";
-import { withTimeout } from "./evict.js";
+import { withTimeout } from "./transports.js";
 import type { KubeRequest } from "./ports.js";
 import { StoreUnavailable } from "./state-guard.js";
 

@@ -52,6 +52,8 @@ export interface RegisteredCluster {
   server: string | null;
   timeoutMs?: number;
   impersonate?: { userPrefix: string; group?: string };
+  /** Record blocked evictions as Events on their pods. */
+  events?: boolean;
   transport: ClusterTransport;
 }
 

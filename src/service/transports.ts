@@ -55,3 +55,23 @@ export function failureFrom(error: unknown, signal: AbortSignal): Extract<Upstre
   const short = /^[A-Z0-9_]{1,40}$/.test(code) ? code : "network error";
   return { kind: "failure", failure: "network", detail: short };
 }
+
+/**
+ * Runs a transport call with an abort signal and a hard deadline: a transport that ignores
+ * its signal still cannot hold the caller past the timeout.
+ */
+export async function withTimeout(ms: number, call: (signal: AbortSignal) => Promise<UpstreamReply>): Promise<UpstreamReply> {
+  const controller = new AbortController();
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const deadline = new Promise<UpstreamReply>((resolve) => {
+    timer = setTimeout(() => {
+      controller.abort();
+      resolve({ kind: "failure", failure: "timeout", detail: `no answer within ${ms} ms` });
+    }, ms);
+  });
+  try {
+    return await Promise.race([call(controller.signal), deadline]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
