@@ -24,7 +24,7 @@ export const DEFAULT_PORT = 8787;
 /** What a draining gateway tells a new request to wait before trying another replica. */
 const DRAINING_RETRY_SECONDS = 1;
 /** After the drain, how long closing the clusters' connections and the store may take. */
-const CLEANUP_GRACE_MS = 2_000;
+export const CLEANUP_GRACE_MS = 2_000;
 
 export interface NodeGatewayOptions {
   /** A validated config; when absent, the embedded default (sandbox cluster, demo key). */
