@@ -196,6 +196,34 @@ export const StoreConfig = z
   });
 export type StoreConfig = z.infer<typeof StoreConfig>;
 
+// ---- Operations (Node only; Workers ignore them): where /metrics is served and how long a drain may take. ----
+
+export const MetricsSettings = z
+  .strictObject({
+    port: z
+      .number()
+      .int()
+      .min(0)
+      .max(65_535)
+      .optional()
+      .meta({ description: "Serve /metrics (plain HTTP) on this port only, and not on the public listener. Default: /metrics on the public listener. METRICS_PORT overrides it." }),
+    host: z.string().min(1).optional().meta({ description: "The address the metrics listener binds; default the public listener's (HOST)." }),
+  })
+  .meta({ id: "MetricsSettings", description: "Prometheus metrics (Node)." });
+
+export const ShutdownSettings = z
+  .strictObject({
+    drainTimeoutSeconds: z
+      .number()
+      .min(0)
+      .max(3600)
+      .default(20)
+      .meta({ description: "On SIGTERM, in-flight requests get this long to finish; then their connections are closed and the process exits. Keep it below the orchestrator's grace period." }),
+  })
+  .meta({ id: "ShutdownSettings", description: "Graceful shutdown (Node)." });
+
+// ---- end of the operations block ----
+
 export const GatewayConfig = z
   .strictObject({
     $schema: z.string().optional(),
@@ -214,6 +242,9 @@ export const GatewayConfig = z
       .optional()
       .meta({ description: "Read the client's address from this header (e.g. x-real-ip behind a proxy you trust); default the socket's address on Node, cf-connecting-ip on Workers." }),
     eviction: EvictionSettings.prefault({}),
+    // Operations (Node only).
+    metrics: MetricsSettings.prefault({}),
+    shutdown: ShutdownSettings.prefault({}),
   })
   .superRefine((config, ctx) => {
     unique(config.clusters.map((c) => c.name), ["clusters"], "cluster name", ctx);

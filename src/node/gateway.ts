@@ -13,6 +13,8 @@ import { bufferedAuditSink } from "../service/audit.js";
 import { buildClusterRegistry } from "../service/clusters.js";
 import { systemClock, type AuditSink } from "../service/ports.js";
 import { nodeClusterTypes } from "./clusters.js";
+import { Drain, within } from "./drain.js";
+import { startMetricsServer, type MetricsServer } from "./metrics-server.js";
 import { prometheusMetrics } from "./prometheus.js";
 import { nodeSecretReader } from "./secrets.js";
 import { nodeStore } from "./store.js";
@@ -21,6 +23,8 @@ import { nodeStore } from "./store.js";
 export const DEFAULT_PORT = 8787;
 /** What a draining gateway tells a new request to wait before trying another replica. */
 const DRAINING_RETRY_SECONDS = 1;
+/** After the drain, how long closing the clusters' connections and the store may take. */
+export const CLEANUP_GRACE_MS = 2_000;
 
 export interface NodeGatewayOptions {
   /** A validated config; when absent, the embedded default (sandbox cluster, demo key). */
@@ -31,13 +35,20 @@ export interface NodeGatewayOptions {
   audit?: AuditSink;
   /** Serve HTTPS with this certificate (kubectl and client-node send tokens only over TLS). */
   tls?: { certPem: string; keyPem: string };
+  /** Serve /metrics on this port alone (overrides the config's metrics.port; 0 picks a free one). */
+  metricsPort?: number;
 }
 
 export interface NodeGateway {
   url: string;
   /** Set for the embedded default: the key to try it with. */
   demoKey: string | null;
-  /** Stops taking requests (new ones get 503), lets in-flight ones finish, then closes. */
+  /** Where /metrics is served when it has a listener of its own; null when it is on the public one. */
+  metricsUrl: string | null;
+  /**
+   * Stops taking requests (new ones get 503), lets in-flight ones finish for up to the drain
+   * timeout (config shutdown.drainTimeoutSeconds), then closes what is left.
+   */
   close(): Promise<void>;
 }
 
@@ -60,7 +71,7 @@ export async function startNodeGateway(options: NodeGatewayOptions = {}): Promis
     await clusters.close();
     throw error;
   });
-  let draining = false;
+  const drain = new Drain();
   const metrics = prometheusMetrics();
   const stdoutAudit = bufferedAuditSink((chunk) => process.stdout.write(chunk));
   const app = createApp({
@@ -76,28 +87,23 @@ export async function startNodeGateway(options: NodeGatewayOptions = {}): Promis
     clock,
     random: Math.random,
     openapi,
-    ready: () => !draining,
+    ready: () => !drain.draining,
   });
 
-  // Prometheus scrapes /metrics (Node only); it holds counts and names, nothing secret.
-  app.get("/metrics", async (c) => c.body(await metrics.registry.metrics(), 200, { "Content-Type": metrics.registry.contentType }));
+  // Prometheus scrapes /metrics (Node only); it holds counts and names, nothing secret. Given a
+  // port of its own, it is served there alone and the public listener answers it 404.
+  const metricsPort = options.metricsPort ?? config.metrics.port;
+  if (metricsPort === undefined) app.get("/metrics", async (c) => c.body(await metrics.registry.metrics(), 200, { "Content-Type": metrics.registry.contentType }));
 
-  let inFlight = 0;
-  let drained: (() => void) | null = null;
   const listener = getRequestListener(async (request, bindings) => {
-    if (draining && new URL(request.url).pathname !== "/healthz") {
+    if (drain.draining && new URL(request.url).pathname !== "/healthz") {
       return Response.json(routeProblem("shutting-down", 503, "The gateway is shutting down; retry on another replica.", crypto.randomUUID()), {
         status: 503,
         headers: { "Content-Type": "application/problem+json", "Retry-After": String(DRAINING_RETRY_SECONDS), Connection: "close" },
       });
     }
-    inFlight++;
-    try {
-      // The bindings carry the IncomingMessage: the socket address and a direct handle on the body.
-      return await app.fetch(request, bindings);
-    } finally {
-      if (--inFlight === 0) drained?.();
-    }
+    // The bindings carry the IncomingMessage: the socket address and a direct handle on the body.
+    return drain.track(async () => app.fetch(request, bindings));
   });
   const server: Server = options.tls ? createHttpsServer({ cert: options.tls.certPem, key: options.tls.keyPem }, listener) : createServer(listener);
   await new Promise<void>((resolve, reject) => {
@@ -106,19 +112,32 @@ export async function startNodeGateway(options: NodeGatewayOptions = {}): Promis
   });
   const { port, address } = server.address() as AddressInfo;
   const host = address.includes(":") ? `[${address}]` : address;
+  let metricsServer: MetricsServer | null = null;
+  if (metricsPort !== undefined) {
+    metricsServer = await startMetricsServer(metrics.registry, metricsPort, config.metrics.host ?? options.host ?? "127.0.0.1").catch(async (error: unknown) => {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await clusters.close();
+      await store.close?.();
+      throw error;
+    });
+  }
 
   return {
     url: `${options.tls ? "https" : "http"}://${host}:${port}`,
     demoKey,
+    metricsUrl: metricsServer?.url ?? null,
     async close() {
-      draining = true;
-      if (inFlight > 0) await new Promise<void>((resolve) => (drained = resolve));
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeIdleConnections();
-      });
-      await clusters.close();
-      await store.close?.();
+      const drainTimeoutSeconds = config.shutdown.drainTimeoutSeconds;
+      const cut = await drain.close(server, drainTimeoutSeconds * 1000);
+      if (cut > 0) console.error(JSON.stringify({ level: "warn", msg: "drain timeout reached; closed the requests still in flight", inFlight: cut, drainTimeoutSeconds }));
+      // A transport's close waits for its calls still upstream (a cut request's included), so the
+      // clean-up gets a bounded time more and the process can exit within its grace period.
+      const cleanedUp = (async () => {
+        await metricsServer?.close();
+        await clusters.close();
+        await store.close?.();
+      })();
+      if (!(await within(cleanedUp, CLEANUP_GRACE_MS))) console.error(JSON.stringify({ level: "warn", msg: "clusters and store not closed in time; leaving them", graceMs: CLEANUP_GRACE_MS }));
       stdoutAudit.flush();
     },
   };

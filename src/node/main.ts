@@ -10,9 +10,20 @@ async function main(): Promise<void> {
   const path = configPathFrom(process.argv.slice(2), env);
   if (path) config = loadConfigFile(path);
   const tls = env.TLS_CERT_FILE && env.TLS_KEY_FILE ? { certPem: readFileSync(env.TLS_CERT_FILE, "utf8"), keyPem: readFileSync(env.TLS_KEY_FILE, "utf8") } : undefined;
-  const gateway = await startNodeGateway({ ...(config ? { config } : {}), ...(tls ? { tls } : {}), host: env.HOST ?? "127.0.0.1", port: Number(env.PORT ?? DEFAULT_PORT) });
+  const metricsPort = portFrom(env.METRICS_PORT, "METRICS_PORT");
+  const gateway = await startNodeGateway({
+    ...(config ? { config } : {}),
+    ...(tls ? { tls } : {}),
+    ...(metricsPort !== undefined ? { metricsPort } : {}),
+    host: env.HOST ?? "127.0.0.1",
+    port: Number(env.PORT ?? DEFAULT_PORT),
+  });
   const log = (msg: string, extra: object = {}) => console.error(JSON.stringify({ level: "info", msg, ...extra }));
-  log("eviction gateway listening", { url: gateway.url, config: path ?? "embedded default (sandbox cluster, memory stores)" });
+  log("eviction gateway listening", {
+    url: gateway.url,
+    ...(gateway.metricsUrl ? { metrics: `${gateway.metricsUrl}/metrics` } : {}),
+    config: path ?? "embedded default (sandbox cluster, memory stores)",
+  });
   if (gateway.demoKey) {
     const exported = env.GATEWAY_DEMO_KEY ? '"$GATEWAY_DEMO_KEY"' : gateway.demoKey;
     console.log(
@@ -35,6 +46,13 @@ async function main(): Promise<void> {
       void gateway.close().then(() => process.exit(0));
     });
   }
+}
+
+/** A port from the environment: unset or empty means none; anything but 0–65535 is refused. */
+function portFrom(value: string | undefined, name: string): number | undefined {
+  if (value === undefined || value === "") return undefined;
+  if (!/^\d{1,5}$/.test(value) || Number(value) > 65_535) throw new ConfigError(`${name} must be a port number (0-65535)`);
+  return Number(value);
 }
 
 main().catch((error: unknown) => {

@@ -1,10 +1,16 @@
 import { Counter, Histogram, Registry, collectDefaultMetrics } from "prom-client";
 import type { Metrics } from "../service/ports.js";
 
+const MISNAMED_DEFAULT_GAUGES = ["nodejs_active_handles_total", "nodejs_active_requests_total", "nodejs_active_resources_total"];
+
 /** Node: the gateway's metrics in the Prometheus text format, one registry per gateway. */
 export function prometheusMetrics(): Metrics & { registry: Registry } {
   const registry = new Registry();
-  collectDefaultMetrics({ register: registry, prefix: "egw_process_" });
+  // Default metrics keep the names prom-client gives them (process_cpu_seconds_total, nodejs_…), as dashboards expect.
+  collectDefaultMetrics({ register: registry });
+  // Three of them are gauges named _total, which Prometheus reserves for counters (promtool check
+  // metrics refuses them); each is the sum of a by-type gauge that stays (nodejs_active_handles, …).
+  for (const name of MISNAMED_DEFAULT_GAUGES) registry.removeSingleMetric(name);
   const decisions = new Counter({
     name: "egw_evictions_total",
     help: "Answered eviction requests, by route, outcome and cluster.",

@@ -22,6 +22,8 @@ export interface Observation {
   route: string;
   /** When the request arrived (ms). */
   started: number;
+  /** The W3C trace id the caller sent (a valid `traceparent`), if any. */
+  traceId?: string | null;
 }
 
 /**
@@ -44,6 +46,7 @@ export function observe(deps: { audit: AuditSink; metrics: Metrics; clusters: Cl
     upstreamStatus: replayed ? null : (result.upstream?.status ?? null),
     latencyMs: deps.clock.now() - o.started,
     retryAfter: result.retryAfterSeconds,
+    ...(o.traceId ? { traceId: o.traceId } : {}),
     ...(replayed ? { replayed: true } : {}),
     ...(reason ? { reason: clip(reason, MAX_LOGGED_REASON) } : {}),
   });

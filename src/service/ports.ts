@@ -118,6 +118,8 @@ export interface AuditEntry {
   upstreamStatus: number | null;
   latencyMs: number;
   retryAfter: number | null;
+  /** The W3C trace id of the caller's `traceparent`, when it sent a valid one. */
+  traceId?: string;
   replayed?: boolean;
   reason?: string;
 }
