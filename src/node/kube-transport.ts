@@ -77,8 +77,9 @@ export function createKubeTransport(kc: KubeConfig): KubeTransport {
         return failureFrom(error, signal);
       }
     },
+    // Called after the gateway has drained: whatever is still upstream is cut, not waited for.
     async close() {
-      await pool?.dispatcher.close().catch(() => {});
+      await pool?.dispatcher.destroy().catch(() => {});
       pool = null;
     },
   };

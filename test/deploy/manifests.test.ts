@@ -214,6 +214,24 @@ describe("components/impersonation", () => {
   });
 });
 
+describe("components/drain and components/events", () => {
+  it.each([
+    ["drain", { "": ["pods:get,list", "nodes:get,patch"], policy: ["poddisruptionbudgets:get,list"], apps: ["daemonsets:get"] }],
+    ["events", { "": ["events:create"] }],
+  ] as const)("%s adds only the rights its feature needs, in valid objects", async (component, expected) => {
+    const dir = copyOfDeploy();
+    mkdirSync(join(dir, `overlays/with-${component}`));
+    writeFileSync(join(dir, `overlays/with-${component}/kustomization.yaml`), `resources: [../../base]\ncomponents: [../../components/${component}]\n`);
+    const objects = kustomize(join(dir, `overlays/with-${component}`));
+    for (const object of objects) await validate(object);
+    const role = one(objects, "ClusterRole", `eviction-gateway-${component}`);
+    const granted: Record<string, string[]> = {};
+    for (const rule of role.rules) for (const group of rule.apiGroups) for (const resource of rule.resources) (granted[group] ??= []).push(`${resource}:${rule.verbs.join(",")}`);
+    expect(granted).toEqual(expected);
+    expect(one(objects, "ClusterRoleBinding", `eviction-gateway-${component}`).subjects).toEqual([{ kind: "ServiceAccount", name: "eviction-gateway", namespace: NAMESPACE }]);
+  });
+});
+
 describe("the validation can fail", () => {
   let objects: K8sObject[];
   beforeAll(() => {
