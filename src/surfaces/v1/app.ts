@@ -12,6 +12,8 @@ import { addressLimit, authenticate, limitBody, noQuery, targetOf } from "../gua
 import { parseJsonBody } from "../json-body.js";
 import { renderRefusals } from "../refusals.js";
 import { INTERNAL_ERROR_DETAIL, renderRouteProblem } from "../route-problem.js";
+import { registerPlanRoutes } from "./plan-routes.js";
+import { registerReadRoutes } from "./read-routes.js";
 import { renderJson, renderProblem } from "./render.js";
 
 export const EVICTION_PATH = "/v1/clusters/:cluster/namespaces/:namespace/pods/:pod/eviction";
@@ -68,5 +70,8 @@ export function v1Surface(): Hono<GatewayEnv> {
     };
     return renderJson(c, body);
   });
+
+  registerReadRoutes(v1);
+  registerPlanRoutes(v1);
   return v1;
 }
