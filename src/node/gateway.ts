@@ -11,6 +11,7 @@ import { parseConfig, type GatewayConfig } from "../config/schema.js";
 import { routeProblem } from "../eviction/problem.js";
 import { bufferedAuditSink } from "../service/audit.js";
 import { buildClusterRegistry } from "../service/clusters.js";
+import { LocalOperationRunner } from "../service/operation-runner.js";
 import { systemClock, type AuditSink } from "../service/ports.js";
 import { nodeClusterTypes } from "./clusters.js";
 import { prometheusMetrics } from "./prometheus.js";
@@ -21,6 +22,8 @@ import { nodeStore } from "./store.js";
 export const DEFAULT_PORT = 8787;
 /** What a draining gateway tells a new request to wait before trying another replica. */
 const DRAINING_RETRY_SECONDS = 1;
+/** How often a replica looks for operations no live replica runs. */
+const RESUME_INTERVAL_MS = 10_000;
 
 export interface NodeGatewayOptions {
   /** A validated config; when absent, the embedded default (sandbox cluster, demo key). */
@@ -62,6 +65,7 @@ export async function startNodeGateway(options: NodeGatewayOptions = {}): Promis
   });
   let draining = false;
   const metrics = prometheusMetrics();
+  let runner: LocalOperationRunner | null = null;
   const stdoutAudit = bufferedAuditSink((chunk) => process.stdout.write(chunk));
   const app = createApp({
     config,
@@ -77,6 +81,8 @@ export async function startNodeGateway(options: NodeGatewayOptions = {}): Promis
     random: Math.random,
     openapi,
     ready: () => !draining,
+    // This replica runs the drains it starts, and resumes any whose replica stopped (see resume below).
+    operationDriver: (deps) => (runner = new LocalOperationRunner(() => deps)),
   });
 
   // Prometheus scrapes /metrics (Node only); it holds counts and names, nothing secret.
@@ -105,6 +111,11 @@ export async function startNodeGateway(options: NodeGatewayOptions = {}): Promis
     server.listen(options.port ?? DEFAULT_PORT, options.host ?? "127.0.0.1", () => resolve());
   });
   const { port, address } = server.address() as AddressInfo;
+  // Operations outlive a replica: resumed at start, and taken over every few seconds when another replica's lease lapses.
+  const resume = () => runner?.resume().catch(() => {});
+  void resume();
+  const resumer = setInterval(resume, RESUME_INTERVAL_MS);
+  resumer.unref();
   const host = address.includes(":") ? `[${address}]` : address;
 
   return {
@@ -117,6 +128,8 @@ export async function startNodeGateway(options: NodeGatewayOptions = {}): Promis
         server.close(() => resolve());
         server.closeIdleConnections();
       });
+      clearInterval(resumer);
+      await runner?.stop();
       await clusters.close();
       await store.close?.();
       stdoutAudit.flush();

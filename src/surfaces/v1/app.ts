@@ -12,6 +12,7 @@ import { addressLimit, authenticate, limitBody, noQuery, targetOf } from "../gua
 import { parseJsonBody } from "../json-body.js";
 import { renderRefusals } from "../refusals.js";
 import { INTERNAL_ERROR_DETAIL, renderRouteProblem } from "../route-problem.js";
+import { registerOperationRoutes } from "./operation-routes.js";
 import { registerPlanRoutes } from "./plan-routes.js";
 import { registerReadRoutes } from "./read-routes.js";
 import { registerSelectionRoutes } from "./selection-routes.js";
@@ -78,5 +79,6 @@ export function v1Surface(): Hono<GatewayEnv> {
   registerReadRoutes(v1);
   registerPlanRoutes(v1);
   registerSelectionRoutes(v1);
+  registerOperationRoutes(v1);
   return v1;
 }
