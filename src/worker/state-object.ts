@@ -1,4 +1,8 @@
 import { DurableObject } from "cloudflare:workers";
+import { drainTick, DRAIN_TICK_MS } from "../service/drain.js";
+import { OPERATION_LEASE_MS } from "../service/operation-runner.js";
+import type { WorkerEnv } from "./bindings.js";
+import { gatewayFor } from "./gateway.js";
 import { recordBlock, type BlockHistory, type StuckPolicy } from "../eviction/attempts.js";
 import { gcra, type GcraDecision, type GcraLimit } from "../ratelimit/gcra.js";
 import { decideBegin, type IdempotencyRecord } from "../service/idempotency-record.js";
@@ -112,10 +116,40 @@ export class GatewayState extends DurableObject {
       .map(([id]) => id);
   }
 
+  // A runner object ("run:<id>"): its alarm advances one operation a tick at a time.
+
+  async runOperation(id: string): Promise<void> {
+    await this.ctx.storage.put("run", id);
+    await this.ctx.storage.setAlarm(Date.now());
+  }
+
   override async alarm(): Promise<void> {
+    const run = await this.ctx.storage.get<string>("run");
+    if (run !== undefined) return this.tick(run);
     const expires = await this.ctx.storage.get<number>("expires");
     if (expires === undefined || expires <= Date.now()) await this.ctx.storage.deleteAll();
     else await this.ctx.storage.setAlarm(expires);
+  }
+
+  /** One tick of the operation, under its lease; the next alarm is set until it is over. */
+  private async tick(id: string): Promise<void> {
+    const built = await gatewayFor(this.env as unknown as WorkerEnv);
+    if ("error" in built) return this.ctx.storage.deleteAll();
+    const holder = `alarm:${id}`;
+    let next = DRAIN_TICK_MS;
+    try {
+      if (await built.deps.operations.leaseOperation(id, holder, OPERATION_LEASE_MS, Date.now())) {
+        const tick = await drainTick(built.deps, id);
+        if (tick.done) {
+          await built.deps.operations.releaseOperation(id, holder);
+          return this.ctx.storage.deleteAll();
+        }
+        next = tick.nextInMs;
+      }
+    } catch (error) {
+      console.error(JSON.stringify({ level: "error", msg: "operation tick failed", operation: id, error: error instanceof Error ? error.name : "unknown" }));
+    }
+    await this.ctx.storage.setAlarm(Date.now() + next);
   }
 
   private async live<T>(now: number): Promise<T | undefined> {

@@ -1,36 +1,13 @@
-import { entryFor } from "../../src/auth/api-keys.js";
 import { parseConfig, type GatewayConfigInput } from "../../src/config/schema.js";
 import { startNodeGateway, type NodeGateway } from "../../src/node/gateway.js";
 import type { SandboxOptions } from "../../src/sandbox/cluster.js";
 import { seedDemo } from "../../src/sandbox/seed.js";
 import type { AuditEntry } from "../../src/service/ports.js";
+import { OPS_KEYS, opsKeyEntries } from "./keys.js";
 import { SandboxClient } from "./sandbox-client.js";
+
+export { OPS_KEYS, opsKeyEntries };
 import { ADMIN_TOKEN, startTestSandbox, type TestSandbox } from "./sandbox-server.js";
-
-/** Keys for the read, selector, plan and drain suites (never used outside tests). */
-export const OPS_KEYS = {
-  /** evict, dry-run, read and drain everywhere */
-  all: "egw_opsall01_FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF",
-  /** the same scopes under another id: it must not see the first key's operations */
-  twin: "egw_opstwin1_GGGGGGGGGGGGGGGGGGGGGGGGGGGGGGGGGGGGGGGGGGG",
-  /** read in demo only */
-  reader: "egw_opsread1_HHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHH",
-  /** drain the cluster's nodes, read and evict in shop only */
-  shop: "egw_opsshop1_JJJJJJJJJJJJJJJJJJJJJJJJJJJJJJJJJJJJJJJJJJJ",
-  /** dry runs only, read everywhere, drain */
-  dry: "egw_opsdry01_KKKKKKKKKKKKKKKKKKKKKKKKKKKKKKKKKKKKKKKKKKK",
-} as const;
-
-export async function opsKeyEntries() {
-  const everything = ["evict", "dry-run", "read", "drain"] as const;
-  return [
-    await entryFor(OPS_KEYS.all, [{ clusters: ["*"], namespaces: ["*"], actions: [...everything] }], "all"),
-    await entryFor(OPS_KEYS.twin, [{ clusters: ["*"], namespaces: ["*"], actions: [...everything] }], "twin"),
-    await entryFor(OPS_KEYS.reader, [{ clusters: ["sandbox"], namespaces: ["demo"], actions: ["read"] }], "reader"),
-    await entryFor(OPS_KEYS.shop, [{ clusters: ["sandbox"], namespaces: ["shop"], actions: ["read", "evict", "drain"] }], "shop"),
-    await entryFor(OPS_KEYS.dry, [{ clusters: ["sandbox"], namespaces: ["*"], actions: ["dry-run", "read", "drain"] }], "dry"),
-  ];
-}
 
 export interface Reply {
   status: number;
