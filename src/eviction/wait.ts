@@ -1,4 +1,5 @@
 import * as z from "zod";
+import { EvictionRequest } from "./request.js";
 
 /** The longest a request may hold its answer while waiting (seconds): an isolate or a proxy should never hold a request longer. */
 export const WAIT_CAP_SECONDS = 120;
@@ -33,3 +34,6 @@ export const WaitReport = z
   })
   .meta({ id: "WaitReport" });
 export type WaitReport = z.infer<typeof WaitReport>;
+
+/** The body of a single eviction on the REST route: an EvictionRequest, and how long to wait. */
+export const EvictionWithWait = EvictionRequest.extend(waitFields).meta({ id: "EvictionWithWait" });

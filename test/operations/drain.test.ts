@@ -162,6 +162,23 @@ describe("drain safety", () => {
   });
 });
 
+describe("progress as server-sent events", () => {
+  it("streams progress events, then one done event, then closes", async () => {
+    await nodeWithPods(h, "w-sse", "sse", 2, { maxUnavailable: 1 });
+    const started = await h.call(OPS_KEYS.all, "POST", `${V1}/nodes/w-sse/drain`, {});
+    const r = await fetch(`${h.gateway.url}/v1/operations/${started.json.id}`, { headers: { authorization: `Bearer ${OPS_KEYS.all}`, accept: "text/event-stream" } });
+    expect(r.headers.get("content-type")).toMatch(/^text\/event-stream/);
+    const text = await r.text(); // the stream ends when the drain does
+    const events = [...text.matchAll(/event: (\w+)\ndata: (.*)\nid: .*\n/g)].map((m) => [m[1], JSON.parse(m[2]!)] as const);
+    expect(events.length).toBeGreaterThanOrEqual(2);
+    expect(events.slice(0, -1).every(([e, op]) => e === "progress" && op.state === "running")).toBe(true);
+    expect(events.at(-1)![0]).toBe("done");
+    expect(events.at(-1)![1].state).toBe("succeeded");
+    const another = await fetch(`${h.gateway.url}/v1/operations/${started.json.id}`, { headers: { authorization: `Bearer ${OPS_KEYS.twin}`, accept: "text/event-stream" } });
+    expect(another.status).toBe(404);
+  });
+});
+
 describe("a drain outlives its replica (Redis)", () => {
   it("a second replica resumes an unfinished drain, and no pod is evicted twice", async () => {
     const redis = { store: { type: "redis" as const, url: inject("redisUrl"), keyPrefix: `drain-${Date.now()}:` } };
