@@ -106,7 +106,11 @@ describe("drain safety", () => {
     expect(op.pods.filter((p: any) => p.namespace === "kube-system").map((p: any) => p.state)).toEqual(["skipped"]);
     expect(h.snapshot()).toBe(before);
     expect(evictionsOf(h, "dry")).toHaveLength(3); // three dry-run evictions, and (above) nothing changed
-    expect((await h.call(OPS_KEYS.dry, "POST", `${V1}/nodes/w-dry/drain`, {})).status).toBe(202); // a dry-run key may start a drain…
+    // a key with drain but only dry-run in the namespace may start a real drain: it cordons, and evicts nothing it may not
+    const real = await h.call(OPS_KEYS.dry, "POST", `${V1}/nodes/w-dry/drain`, {});
+    const after = await until(h, OPS_KEYS.dry, real.json.id);
+    expect(after.outOfScope).toEqual([{ namespace: "dry", pods: 3 }, { namespace: "kube-system", pods: 1 }]);
+    expect(evictionsOf(h, "dry")).toHaveLength(3);
   });
 
   it("reports pods outside the caller's scope and never touches them", async () => {
