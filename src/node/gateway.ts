@@ -11,6 +11,7 @@ import { parseConfig, type GatewayConfig } from "../config/schema.js";
 import { routeProblem } from "../eviction/problem.js";
 import { bufferedAuditSink } from "../service/audit.js";
 import { buildClusterRegistry } from "../service/clusters.js";
+import { LocalOperationRunner } from "../service/operation-runner.js";
 import { systemClock, type AuditSink } from "../service/ports.js";
 import { nodeClusterTypes } from "./clusters.js";
 import { Drain, within } from "./drain.js";
@@ -25,6 +26,8 @@ export const DEFAULT_PORT = 8787;
 const DRAINING_RETRY_SECONDS = 1;
 /** After the drain, how long closing the clusters' connections and the store may take. */
 export const CLEANUP_GRACE_MS = 2_000;
+/** How often a replica looks for operations no live replica runs. */
+const RESUME_INTERVAL_MS = 10_000;
 
 export interface NodeGatewayOptions {
   /** A validated config; when absent, the embedded default (sandbox cluster, demo key). */
@@ -73,6 +76,7 @@ export async function startNodeGateway(options: NodeGatewayOptions = {}): Promis
   });
   const drain = new Drain();
   const metrics = prometheusMetrics();
+  let runner: LocalOperationRunner | null = null;
   const stdoutAudit = bufferedAuditSink((chunk) => process.stdout.write(chunk));
   const app = createApp({
     config,
@@ -88,6 +92,8 @@ export async function startNodeGateway(options: NodeGatewayOptions = {}): Promis
     random: Math.random,
     openapi,
     ready: () => !drain.draining,
+    // This replica runs the drains it starts, and resumes any whose replica stopped (see resume below).
+    operationDriver: (deps) => (runner = new LocalOperationRunner(() => deps)),
   });
 
   // Prometheus scrapes /metrics (Node only); it holds counts and names, nothing secret. Given a
@@ -111,6 +117,11 @@ export async function startNodeGateway(options: NodeGatewayOptions = {}): Promis
     server.listen(options.port ?? DEFAULT_PORT, options.host ?? "127.0.0.1", () => resolve());
   });
   const { port, address } = server.address() as AddressInfo;
+  // Operations outlive a replica: resumed at start, and taken over every few seconds when another replica's lease lapses.
+  const resume = () => runner?.resume().catch(() => {});
+  void resume();
+  const resumer = setInterval(resume, RESUME_INTERVAL_MS);
+  resumer.unref();
   const host = address.includes(":") ? `[${address}]` : address;
   let metricsServer: MetricsServer | null = null;
   if (metricsPort !== undefined) {
@@ -130,9 +141,12 @@ export async function startNodeGateway(options: NodeGatewayOptions = {}): Promis
       const drainTimeoutSeconds = config.shutdown.drainTimeoutSeconds;
       const cut = await drain.close(server, drainTimeoutSeconds * 1000);
       if (cut > 0) console.error(JSON.stringify({ level: "warn", msg: "drain timeout reached; closed the requests still in flight", inFlight: cut, drainTimeoutSeconds }));
+      clearInterval(resumer);
       // A transport's close waits for its calls still upstream (a cut request's included), so the
       // clean-up gets a bounded time more and the process can exit within its grace period.
       const cleanedUp = (async () => {
+        // Drains this replica runs give up their leases, so another replica takes them over at once.
+        await runner?.stop();
         await metricsServer?.close();
         await clusters.close();
         await store.close?.();
