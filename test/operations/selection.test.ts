@@ -43,6 +43,20 @@ describe("selector evictions", () => {
     expect(r.json.selection.labelSelector).toBe("app=cart");
   });
 
+  it("evicts one pod of a Deployment through its selector (the sandbox's Deployment owns one ReplicaSet)", async () => {
+    h.sandbox.cluster.createDeployment("shop", {
+      metadata: { name: "api" } as never,
+      spec: { replicas: 2, selector: { matchLabels: { app: "api" } }, template: { metadata: { labels: { app: "api" } }, spec: { containers: [{ name: "c", image: "i" }] } } },
+    });
+    await readyAgain("api", 2);
+    const r = await h.call(OPS_KEYS.all, "POST", `${SHOP}/evictions`, { workload: { kind: "Deployment", name: "api" }, wait: 20, waitFor: "replacement-ready" });
+    expect(r.status).toBe(200);
+    expect(r.json.results.map((x: any) => x.outcome)).toEqual(["evicted"]);
+    expect(r.json.selection.labelSelector).toBe("app=api");
+    expect(r.json.results[0].wait).toMatchObject({ reached: "replacement-ready", done: true, owner: { kind: "ReplicaSet", desired: 2, ready: 2 } });
+    expect(r.json.results[0].wait.owner.name).toMatch(/^api-[a-z0-9]{7}$/);
+  });
+
   it("answers not-found for a workload the cluster does not have", async () => {
     const r = await h.call(OPS_KEYS.all, "POST", `${SHOP}/evictions`, { workload: { kind: "Deployment", name: "nope" } });
     expect(r.status).toBe(404);
