@@ -9,6 +9,8 @@ export interface RunningSandbox {
   url: string;
   /** The CA to trust, when served over TLS. */
   caPem: string | null;
+  /** TCP connections accepted so far: how well a client reuses its connections. */
+  connectionsAccepted(): number;
   close(): Promise<void>;
 }
 
@@ -32,11 +34,14 @@ export async function serveSandbox(
     );
     s.once("error", reject);
   });
+  let accepted = 0;
+  server.on("connection", () => accepted++);
   const { port } = server.address() as AddressInfo;
   const hostInUrl = host.includes(":") ? `[${host}]` : host;
   return {
     url: `${material ? "https" : "http"}://${hostInUrl}:${port}`,
     caPem: material?.caPem ?? null,
+    connectionsAccepted: () => accepted,
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());
