@@ -1,8 +1,8 @@
+import { readFileSync } from "node:fs";
 import { createServer, type IncomingMessage, type Server } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
 import { getRequestListener } from "@hono/node-server";
-import openapi from "../../openapi/openapi.json" with { type: "json" };
 import { createApp } from "../app.js";
 import { entryFor, generateApiKey } from "../auth/api-keys.js";
 import { resolveHooks } from "../auth/webhooks.js";
@@ -22,6 +22,8 @@ import { nodeStore } from "./store.js";
 
 /** The port the gateway listens on unless told otherwise. */
 export const DEFAULT_PORT = 8787;
+// Read beside src/ or dist/ alike (both sit two levels below the package root), so the build copies nothing.
+const openapi = JSON.parse(readFileSync(new URL("../../openapi/openapi.json", import.meta.url), "utf8")) as object;
 /** What a draining gateway tells a new request to wait before trying another replica. */
 const DRAINING_RETRY_SECONDS = 1;
 /** After the drain, how long closing the clusters' connections and the store may take. */

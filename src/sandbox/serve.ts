@@ -21,7 +21,7 @@ export async function serveSandbox(
 ): Promise<RunningSandbox> {
   const app = createSandboxApp(cluster);
   const host = options.host ?? "127.0.0.1";
-  const material = options.tls === false ? null : options.tls === true || options.tls === undefined ? makeTls() : options.tls;
+  const material = options.tls === false ? null : options.tls === true || options.tls === undefined ? await makeTls() : options.tls;
   const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
     const s = serve(
       {

@@ -46,7 +46,7 @@ transportContract("fetch over HTTP (Node)", async () => ({
 
 describe("Node transport TLS", () => {
   it("refuses a server whose certificate another CA signed", async () => {
-    const stranger = makeTls();
+    const stranger = await makeTls();
     const transport = createKubeTransport(kubeConfig(sandbox.https.url, stranger.caPem));
     const reply = await transport.send(evictionRequest(toKubernetesEviction({ cluster: "c", namespace: "x", pod: "y" }, {})), AbortSignal.timeout(5000));
     expect(reply).toMatchObject({ kind: "failure", failure: "tls" });
