@@ -1,21 +1,25 @@
 import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
-import { KubeConfig } from "@kubernetes/client-node";
+import type { KubeConfig } from "@kubernetes/client-node";
 import type { ClusterConfig } from "../config/schema.js";
 import type { SecretReader } from "../config/secrets.js";
 import { SandboxCluster } from "../sandbox/cluster.js";
 import { seedDemo } from "../sandbox/seed.js";
 import { serveSandbox } from "../sandbox/serve.js";
 import type { ClusterFactories, ConnectedCluster } from "../service/clusters.js";
-import { createKubeTransport } from "./kube-transport.js";
+import { createKubeTransport, type KubeEndpoint } from "./kube-transport.js";
+import { kubeConfigEndpoint, newKubeConfig } from "./kubeconfig-endpoint.js";
+import { staticEndpoint } from "./static-endpoint.js";
 
 /**
- * Node's cluster types: every cluster's credentials come from a @kubernetes/client-node KubeConfig. A `sandbox` cluster
- * is served on loopback over HTTPS with a CA made at start, and reached the same way as a real one.
+ * Node's cluster types. `kubeconfig` and `in-cluster` take their credentials from a
+ * @kubernetes/client-node KubeConfig (loaded only then); `token` and `sandbox` have fixed ones.
+ * A `sandbox` cluster is served on loopback over HTTPS with a CA made at start, and reached the
+ * same way as a real one.
  */
 export const nodeClusterTypes: ClusterFactories = {
   async kubeconfig(config) {
-    const kc = new KubeConfig();
+    const kc = await newKubeConfig();
     const c = config as Extract<ClusterConfig, { type: "kubeconfig" }>;
     if (c.path) kc.loadFromFile(c.path);
     else kc.loadFromDefault();
@@ -24,18 +28,18 @@ export const nodeClusterTypes: ClusterFactories = {
       kc.setCurrentContext(c.context);
     }
     if (!kc.getCurrentCluster()) throw new Error("the kubeconfig has no current cluster");
-    return connect(kc);
+    return connect(kubeConfigEndpoint(kc));
   },
   async "in-cluster"() {
     if (!process.env.KUBERNETES_SERVICE_HOST) throw new Error("not running in a cluster (KUBERNETES_SERVICE_HOST is not set)");
-    const kc = new KubeConfig();
+    const kc: KubeConfig = await newKubeConfig();
     kc.loadFromCluster();
-    return connect(kc);
+    return connect(kubeConfigEndpoint(kc));
   },
   async token(config, secrets: SecretReader) {
     const c = config as Extract<ClusterConfig, { type: "token" }>;
-    const caData = c.caFile ? Buffer.from(readFileSync(c.caFile)).toString("base64") : c.caData;
-    return connect(fromServer(c.name, c.server, secrets.read(c.token), caData));
+    const caPem = c.caFile ? readFileSync(c.caFile, "utf8") : c.caData ? Buffer.from(c.caData, "base64").toString("utf8") : undefined;
+    return connect(staticEndpoint(c.server, secrets.read(c.token), caPem));
   },
   async sandbox(config) {
     const c = config as Extract<ClusterConfig, { type: "sandbox" }>;
@@ -46,24 +50,12 @@ export const nodeClusterTypes: ClusterFactories = {
     });
     seedDemo(cluster);
     const running = await serveSandbox(cluster);
-    const connected = connect(fromServer(c.name, running.url, token, Buffer.from(running.caPem!).toString("base64")));
+    const connected = connect(staticEndpoint(running.url, token, running.caPem!));
     return { ...connected, close: async () => (await connected.close?.(), await running.close()) };
   },
 };
 
-function connect(kc: KubeConfig): ConnectedCluster {
-  const transport = createKubeTransport(kc);
-  return { server: kc.getCurrentCluster()?.server ?? null, transport, close: () => transport.close() };
-}
-
-function fromServer(name: string, server: string, token: string, caData: string | undefined): KubeConfig {
-  const kc = new KubeConfig();
-  kc.loadFromOptions({
-    // client-node refuses a plain-http server (e.g. kubectl proxy) unless skipTLSVerify is set; there is no TLS to skip then.
-    clusters: [{ name, server, ...(caData ? { caData } : {}), skipTLSVerify: server.startsWith("http://") }],
-    users: [{ name: `${name}-user`, token }],
-    contexts: [{ name, cluster: name, user: `${name}-user` }],
-    currentContext: name,
-  });
-  return kc;
+function connect(endpoint: KubeEndpoint): ConnectedCluster {
+  const transport = createKubeTransport(endpoint);
+  return { server: endpoint.server, transport, close: () => transport.close() };
 }

@@ -1,6 +1,5 @@
 import type { RequestOptions } from "node:https";
 import type { ConnectionOptions } from "node:tls";
-import type { KubeConfig } from "@kubernetes/client-node";
 import { Agent, ProxyAgent, Socks5ProxyAgent, type Dispatcher } from "undici";
 import type { UpstreamReply } from "../eviction/upstream.js";
 import type { ClusterTransport } from "../service/ports.js";
@@ -18,29 +17,34 @@ export interface KubeTransport extends ClusterTransport {
   close(): Promise<void>;
 }
 
+/** Where a cluster is and how to authenticate to it: asked before every request. */
+export interface KubeEndpoint {
+  /** The API server's URL; a path in it (a proxy in front of several clusters) is kept. */
+  server: string;
+  /** An HTTP(S) or SOCKS proxy to reach it through. */
+  proxyUrl?: string;
+  /** TLS material (ca, cert, key, …) and headers (authorization) for the next request. */
+  credentials(): Promise<RequestOptions>;
+}
+
 /**
- * The Node transport. @kubernetes/client-node's KubeConfig decides how a cluster authenticates
- * (tokens, token files, client certificates, exec plugins, auth providers, in-cluster service
- * accounts, private CAs, proxies); it is asked before every request, so credentials that an exec
- * plugin or a rotated file hands out are used by the next request. The request itself goes
- * through one pooled undici dispatcher per cluster: reused keep-alive connections, and only the
- * headers the API server needs.
+ * The Node transport: one pooled undici dispatcher per cluster (reused keep-alive connections,
+ * only the headers the API server needs), with the credentials its endpoint hands out for each
+ * request. A kubeconfig's endpoint (kubeconfig-endpoint.ts) covers every way client-node
+ * authenticates; a token cluster's is fixed (static-endpoint.ts).
  */
-export function createKubeTransport(kc: KubeConfig): KubeTransport {
-  const cluster = kc.getCurrentCluster();
-  if (!cluster) throw new Error("the kubeconfig has no current cluster");
-  const server = new URL(cluster.server);
+export function createKubeTransport(endpoint: KubeEndpoint): KubeTransport {
+  const server = new URL(endpoint.server);
   const origin = server.origin;
-  // A server URL may carry a path (a proxy in front of several clusters); requests go beneath it.
   const prefix = server.pathname.replace(/\/+$/, "");
   let pool: { tls: TlsMaterial; dispatcher: Dispatcher } | null = null;
-  const credentials = credentialSource(kc);
+  const credentials = () => endpoint.credentials();
 
   const dispatcherFor = (tls: TlsMaterial): Dispatcher => {
     if (pool && TLS_FIELDS.every((f) => same(pool!.tls[f], tls[f]))) return pool.dispatcher;
     // Requests already on the old pool finish there; close() waits for them.
     void pool?.dispatcher.close().catch(() => {});
-    pool = { tls, dispatcher: newDispatcher(cluster.proxyUrl, tls) };
+    pool = { tls, dispatcher: newDispatcher(endpoint.proxyUrl, tls) };
     return pool.dispatcher;
   };
 
@@ -82,34 +86,6 @@ export function createKubeTransport(kc: KubeConfig): KubeTransport {
       await pool?.dispatcher.destroy().catch(() => {});
       pool = null;
     },
-  };
-}
-
-/**
- * Where each request's credentials come from. Credentials written in the kubeconfig itself
- * (a token, certificate and CA data) cannot change, so they are worked out once. Credentials
- * from an exec plugin, an auth provider or a file (a rotated token or certificate, an in-cluster
- * service account) are asked for before every request; client-node caches an exec plugin's
- * answer until it expires, so the next request after a rotation carries the new one.
- */
-function credentialSource(kc: KubeConfig): () => Promise<RequestOptions> {
-  const ask = async () => {
-    const options: RequestOptions = {};
-    await kc.applyToHTTPSOptions(options);
-    delete options.agent; // client-node's own agent; requests go through the undici pool
-    return options;
-  };
-  const user = kc.getCurrentUser();
-  const cluster = kc.getCurrentCluster();
-  const changing = !user || Boolean(user.exec || user.authProvider || user.certFile || user.keyFile || cluster?.caFile || (user as { tokenFile?: string }).tokenFile);
-  if (changing) return ask;
-  let fixed: Promise<RequestOptions> | null = null;
-  return () => {
-    fixed ??= ask().catch((error: unknown) => {
-      fixed = null; // a failure is not kept: the next request asks again
-      throw error;
-    });
-    return fixed;
   };
 }
 

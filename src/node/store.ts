@@ -2,7 +2,6 @@ import { ConfigError, type StoreConfig } from "../config/schema.js";
 import type { SecretReader } from "../config/secrets.js";
 import { DEFAULT_MAX_KEYS, MemoryStore } from "../service/memory-store.js";
 import type { Clock, StateStore } from "../service/ports.js";
-import { RedisStore } from "./redis-store.js";
 
 /** Node: memory (the default, one process) or Redis (shared by replicas). */
 /** How often the memory store drops expired entries. */
@@ -24,6 +23,8 @@ export async function nodeStore(config: StoreConfig | undefined, secrets: Secret
       } catch (error) {
         throw new ConfigError(`invalid config:\n  store.password: ${(error as Error).message}`);
       }
+      // Loaded only for a Redis store: a gateway on the memory store carries no Redis client.
+      const { RedisStore } = await import("./redis-store.js");
       const store = new RedisStore({ url: c.url, keyPrefix: c.keyPrefix, commandTimeoutMs: c.commandTimeoutMs, ...(password ? { password } : {}) });
       // A Redis that is down at start is not fatal: the fail mode applies until it comes back.
       await store.ready().catch(() => log({ level: "warn", msg: "redis not reachable at start; the store's fail mode applies until it is", failMode: c.failMode }));

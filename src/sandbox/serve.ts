@@ -3,7 +3,7 @@ import type { AddressInfo } from "node:net";
 import { serve } from "@hono/node-server";
 import { createSandboxApp } from "./app.js";
 import type { SandboxCluster } from "./cluster.js";
-import { makeTls, type TlsMaterial } from "./tls.js";
+import type { TlsMaterial } from "./tls.js";
 
 export interface RunningSandbox {
   url: string;
@@ -21,7 +21,7 @@ export async function serveSandbox(
 ): Promise<RunningSandbox> {
   const app = createSandboxApp(cluster);
   const host = options.host ?? "127.0.0.1";
-  const material = options.tls === false ? null : options.tls === true || options.tls === undefined ? await makeTls() : options.tls;
+  const material = options.tls === false ? null : options.tls === true || options.tls === undefined ? await (await import("./tls.js")).makeTls() : options.tls;
   const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
     const s = serve(
       {

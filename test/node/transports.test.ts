@@ -4,6 +4,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createKubeTransport } from "../../src/node/kube-transport.js";
+import { kubeConfigEndpoint } from "../../src/node/kubeconfig-endpoint.js";
+import { staticEndpoint } from "../../src/node/static-endpoint.js";
 import { evictionRequest } from "../../src/service/transports.js";
 import { createFetchTransport } from "../../src/worker/fetch-transport.js";
 import { toKubernetesEviction } from "../../src/eviction/request.js";
@@ -33,8 +35,14 @@ function kubeConfig(server: string, caPem: string | null): KubeConfig {
 }
 
 transportContract("undici with a client-node KubeConfig, over HTTPS with a private CA", async () => ({
-  transport: createKubeTransport(kubeConfig(sandbox.https.url, sandbox.https.caPem)),
-  refused: createKubeTransport(kubeConfig("https://127.0.0.1:1", sandbox.https.caPem)),
+  transport: createKubeTransport(kubeConfigEndpoint(kubeConfig(sandbox.https.url, sandbox.https.caPem))),
+  refused: createKubeTransport(kubeConfigEndpoint(kubeConfig("https://127.0.0.1:1", sandbox.https.caPem))),
+  sandbox: new SandboxClient(sandbox.http.url, ADMIN_TOKEN),
+}));
+
+transportContract("undici with a fixed token (token and sandbox clusters), over HTTPS with a private CA", async () => ({
+  transport: createKubeTransport(staticEndpoint(sandbox.https.url, ADMIN_TOKEN, sandbox.https.caPem!)),
+  refused: createKubeTransport(staticEndpoint("https://127.0.0.1:1", ADMIN_TOKEN, sandbox.https.caPem!)),
   sandbox: new SandboxClient(sandbox.http.url, ADMIN_TOKEN),
 }));
 
@@ -47,13 +55,13 @@ transportContract("fetch over HTTP (Node)", async () => ({
 describe("Node transport TLS", () => {
   it("refuses a server whose certificate another CA signed", async () => {
     const stranger = await makeTls();
-    const transport = createKubeTransport(kubeConfig(sandbox.https.url, stranger.caPem));
+    const transport = createKubeTransport(kubeConfigEndpoint(kubeConfig(sandbox.https.url, stranger.caPem)));
     const reply = await transport.send(evictionRequest(toKubernetesEviction({ cluster: "c", namespace: "x", pod: "y" }, {})), AbortSignal.timeout(5000));
     expect(reply).toMatchObject({ kind: "failure", failure: "tls" });
   });
 
   it("refuses a server when no CA is given (the private CA is not trusted by default)", async () => {
-    const transport = createKubeTransport(kubeConfig(sandbox.https.url, null));
+    const transport = createKubeTransport(kubeConfigEndpoint(kubeConfig(sandbox.https.url, null)));
     const reply = await transport.send(evictionRequest(toKubernetesEviction({ cluster: "c", namespace: "x", pod: "y" }, {})), AbortSignal.timeout(5000));
     expect(reply).toMatchObject({ kind: "failure", failure: "tls" });
   });
@@ -85,7 +93,7 @@ console.log(JSON.stringify({ apiVersion: "client.authentication.k8s.io/v1", kind
       contexts: [{ name: "c", cluster: "c", user: "u" }],
       currentContext: "c",
     });
-    const transport = createKubeTransport(kc);
+    const transport = createKubeTransport(kubeConfigEndpoint(kc));
     try {
       expect(await get(transport)).toMatchObject({ kind: "reply", status: 200 });
       expect(lastUser()).toBe("admin");
@@ -100,7 +108,7 @@ console.log(JSON.stringify({ apiVersion: "client.authentication.k8s.io/v1", kind
   });
 
   it("reuses its connections: once warm, twenty more requests open no new TLS connection", async () => {
-    const transport = createKubeTransport(kubeConfig(sandbox.https.url, sandbox.https.caPem));
+    const transport = createKubeTransport(kubeConfigEndpoint(kubeConfig(sandbox.https.url, sandbox.https.caPem)));
     try {
       // undici's pool may open a second connection while the first is being handed back; after that, only reuse.
       for (let i = 0; i < 3; i++) expect(await get(transport)).toMatchObject({ kind: "reply", status: 200 });
