@@ -31,7 +31,7 @@ export function createApp(deps: GatewayDeps): Hono<GatewayEnv> {
     history: store,
     metrics: deps.metrics ?? noMetrics,
     guard: new StateGuard(store, deps.config.store?.failMode ?? "closed", deps.clock),
-    keys: new ApiKeyVerifier(deps.config.apiKeys),
+    keys: new ApiKeyVerifier(deps.config.apiKeys, deps.clock),
   };
   const app = new Hono<GatewayEnv>();
   app.use(

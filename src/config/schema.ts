@@ -87,6 +87,12 @@ export const ApiKeyConfig = z
     hash: z.string().regex(/^sha256:[0-9a-f]{64}$/, "must be sha256:<64 hex digits>, as `npm run keygen` prints"),
     description: z.string().max(200).optional(),
     scopes: z.array(Scope).min(1),
+    // ---- Keys with a lifecycle (issue 13) ----
+    expiresAt: z.iso
+      .datetime({ offset: true })
+      .optional()
+      .meta({ description: "From this instant on the key is refused (401); e.g. 2026-12-31T00:00:00Z. `npm run keygen -- --expires 90d` sets it. Default: never." }),
+    // ---- end of keys with a lifecycle ----
   })
   .meta({ id: "ApiKeyConfig" });
 export type ApiKeyConfig = z.infer<typeof ApiKeyConfig>;

@@ -59,7 +59,8 @@ export const addressLimit: MiddlewareHandler<GatewayEnv> = async (c, next) => {
 export const authenticate: MiddlewareHandler<GatewayEnv> = async (c, next) => {
   const auth = await c.get("deps").keys.verify(c.req.header("authorization"));
   if (!auth.ok) {
-    const result = gatewayResult(c.get("requestId"), targetOf(c), "unauthorized", { message: AUTH_MESSAGES[auth.reason] });
+    const message = auth.reason === "expired" ? `The API key expired at ${auth.expiresAt}; ask for a new one.` : AUTH_MESSAGES[auth.reason];
+    const result = gatewayResult(c.get("requestId"), targetOf(c), "unauthorized", { message });
     throw new Refusal(answerOf(result, { headers: { "WWW-Authenticate": 'Bearer realm="eviction-gateway"' } }));
   }
   c.set("caller", auth.caller);
