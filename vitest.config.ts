@@ -23,6 +23,7 @@ export default defineConfig({
                 GATEWAY_CONFIG: inject("workerGatewayConfig"),
                 SANDBOX_TOKEN: inject("sandboxToken"),
                 SANDBOX_URL: inject("sandboxUrl"),
+                OIDC_PRIVATE_JWK: inject("oidcPrivateJwk"),
               },
             },
           })),

@@ -1,5 +1,6 @@
 import { Hono } from "hono";
 import { ApiKeyVerifier } from "./auth/api-keys.js";
+import { OidcVerifier } from "./auth/oidc.js";
 import { noMetrics } from "./service/ports.js";
 import { StateGuard } from "./service/state-guard.js";
 import type { AppDeps, GatewayDeps, GatewayEnv } from "./surfaces/context.js";
@@ -32,6 +33,7 @@ export function createApp(deps: GatewayDeps): Hono<GatewayEnv> {
     metrics: deps.metrics ?? noMetrics,
     guard: new StateGuard(store, deps.config.store?.failMode ?? "closed", deps.clock),
     keys: new ApiKeyVerifier(deps.config.apiKeys, deps.clock),
+    oidc: new OidcVerifier(deps.config.oidc.issuers, deps.clock),
   };
   const app = new Hono<GatewayEnv>();
   app.use(

@@ -1,5 +1,6 @@
 import type { Context } from "hono";
 import type { ApiKeyVerifier, Caller } from "../auth/api-keys.js";
+import type { OidcVerifier } from "../auth/oidc.js";
 import type { ResolvedHook } from "../auth/webhooks.js";
 import type { GatewayConfig } from "../config/schema.js";
 import type { Answer } from "../service/answer.js";
@@ -31,6 +32,8 @@ export interface GatewayDeps {
 /** The deps as the surfaces see them: the service's, and what only HTTP needs. */
 export interface AppDeps extends ServiceDeps, Pick<GatewayDeps, "hooks" | "audit" | "requestBody" | "clientAddress" | "openapi" | "ready"> {
   keys: ApiKeyVerifier;
+  /** Bearer JWTs of the configured OIDC issuers. */
+  oidc: OidcVerifier;
 }
 
 export type GatewayEnv = {
