@@ -4,6 +4,7 @@ import { OidcVerifier } from "./auth/oidc.js";
 import { noMetrics } from "./service/ports.js";
 import { StateGuard } from "./service/state-guard.js";
 import type { AppDeps, GatewayDeps, GatewayEnv } from "./surfaces/context.js";
+import { chatSurface } from "./surfaces/chat/app.js";
 import { healthSurface } from "./surfaces/health.js";
 import { hooksSurface } from "./surfaces/hooks/app.js";
 import { k8sSurface } from "./surfaces/k8s/app.js";
@@ -34,6 +35,7 @@ export function createApp(deps: GatewayDeps): Hono<GatewayEnv> {
     guard: new StateGuard(store, deps.config.store?.failMode ?? "closed", deps.clock),
     keys: new ApiKeyVerifier(deps.config.apiKeys, deps.clock),
     oidc: new OidcVerifier(deps.config.oidc.issuers, deps.clock),
+    slack: deps.slack ?? null,
   };
   const app = new Hono<GatewayEnv>();
   app.use(
@@ -63,5 +65,6 @@ export function createApp(deps: GatewayDeps): Hono<GatewayEnv> {
   app.route("/", v1Surface());
   app.route("/", hooksSurface());
   app.route("/", k8sSurface());
+  app.route("/", chatSurface());
   return app;
 }

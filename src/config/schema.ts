@@ -269,6 +269,42 @@ export const OidcSettings = z
 
 // ---- end of the OIDC callers block ----
 
+// ---- Chat callers (issue 13): the native Slack slash command at POST /v1/chat/slack ----
+
+const slackId = z.string().min(1).max(64).regex(/^[A-Za-z0-9*?_-]+$/, "may hold A-Z, a-z, 0-9, _ - and the wildcards * and ?");
+
+export const SlackRule = z
+  .strictObject({
+    match: z
+      .strictObject({
+        teamId: slackId.optional(),
+        userId: slackId.optional(),
+        channelId: slackId.optional(),
+      })
+      .refine((m) => Object.keys(m).length > 0, "name at least one of teamId, userId, channelId")
+      .meta({ description: "Slack ids (exact, or globs with * and ?); every one given must match." }),
+    scopes: z.array(Scope).min(1),
+  })
+  .meta({ id: "SlackRule", description: "Who, where, may do what: the scopes of every matching rule add up." });
+
+export const SlackSettings = z
+  .strictObject({
+    signingSecret: SecretRef.meta({ description: "The Slack app's Signing Secret (Basic Information → App Credentials)." }),
+    rules: z.array(SlackRule).min(1),
+    responseUrlOrigins: z
+      .array(z.url({ protocol: /^https?$/ }).transform((u) => new URL(u).origin))
+      .min(1)
+      .default(["https://hooks.slack.com"])
+      .meta({ description: "The only origins the gateway posts a late outcome to (a command's response_url); anything else is refused before any eviction." }),
+    answerWithinMs: z.number().int().min(200).max(2800).default(2500).meta({ description: "Past this, Slack is told 'working on it' and the outcome goes to response_url (Slack allows 3 s)." }),
+  })
+  .meta({ id: "SlackSettings", description: "A Slack app's slash command (e.g. /evict), verified by its v0 request signature." });
+export type SlackSettings = z.infer<typeof SlackSettings>;
+
+export const ChatSettings = z.strictObject({ slack: SlackSettings.optional() }).meta({ id: "ChatSettings", description: "Chat commands." });
+
+// ---- end of the chat callers block ----
+
 // ---- Operations (Node only; Workers ignore them): where /metrics is served and how long a drain may take. ----
 
 export const MetricsSettings = z
@@ -317,6 +353,7 @@ export const GatewayConfig = z
     eviction: EvictionSettings.prefault({}),
     // Callers beyond API keys (issue 13).
     oidc: OidcSettings.prefault({}),
+    chat: ChatSettings.prefault({}),
     // Operations (Node only).
     metrics: MetricsSettings.prefault({}),
     shutdown: ShutdownSettings.prefault({}),

@@ -103,7 +103,7 @@ export async function startNodeGateway(options: NodeGatewayOptions = {}): Promis
       });
     }
     // The bindings carry the IncomingMessage: the socket address and a direct handle on the body.
-    return drain.track(async () => generations.fetch(request, bindings));
+    return drain.track(async () => generations.fetch(request, bindings, (work) => void drain.track(() => work)));
   });
   const server: Server = options.tls ? createHttpsServer({ cert: options.tls.certPem, key: options.tls.keyPem }, listener) : createServer(listener);
   await new Promise<void>((resolve, reject) => {

@@ -2,6 +2,7 @@ import { readFileSync, watch, type FSWatcher } from "node:fs";
 import { basename, dirname } from "node:path";
 import type { Hono } from "hono";
 import { createApp, type GatewayDeps } from "../app.js";
+import { resolveSlack } from "../auth/slack.js";
 import { resolveHooks } from "../auth/webhooks.js";
 import { ConfigError, type GatewayConfig } from "../config/schema.js";
 import type { SecretReader } from "../config/secrets.js";
@@ -22,7 +23,7 @@ import { loadConfigFile } from "./config-file.js";
 export const RELOAD_DEBOUNCE_MS = 250;
 
 /** What every generation shares: the process's store, metrics, audit and runtime hooks. */
-export type SharedDeps = Omit<GatewayDeps, "config" | "clusters" | "hooks">;
+export type SharedDeps = Omit<GatewayDeps, "config" | "clusters" | "hooks" | "slack">;
 
 interface Cluster {
   /** The cluster's config and the breaker policy, serialized: equal keys mean the same connection. */
@@ -61,14 +62,31 @@ export class ConfigGenerations {
     return this.#current.config;
   }
 
-  /** Serves one request under the generation current when it arrives. */
-  async fetch(request: Request, bindings: unknown): Promise<Response> {
+  /**
+   * Serves one request under the generation current when it arrives. Work it leaves running
+   * (executionCtx.waitUntil, as on Workers: a Slack outcome posted late) counts as in flight too,
+   * and is handed to `track` so the shutdown drain waits for it.
+   */
+  async fetch(request: Request, bindings: unknown, track: (work: Promise<unknown>) => void = () => {}): Promise<Response> {
     const generation = this.#current;
-    generation.inFlight++;
-    try {
-      return await generation.app.fetch(request, bindings);
-    } finally {
+    const hold = () => generation.inFlight++;
+    const release = () => {
       if (--generation.inFlight === 0) generation.onIdle?.();
+    };
+    const executionCtx = {
+      waitUntil: (work: Promise<unknown>) => {
+        hold();
+        const settled = work.then(release, release);
+        track(settled);
+      },
+      passThroughOnException: () => {},
+      props: {},
+    };
+    hold();
+    try {
+      return await generation.app.fetch(request, bindings, executionCtx);
+    } finally {
+      release();
     }
   }
 
@@ -126,12 +144,16 @@ export class ConfigGenerations {
       errors.push(...issueLines(error));
       return null;
     });
+    const slack = await resolveSlack(config.chat.slack, this.secrets).catch((error: unknown) => {
+      errors.push(...issueLines(error));
+      return null;
+    });
     if (errors.length > 0 || !hooks) {
       await Promise.all(built.map((r) => r.close()));
       throw new ConfigError(`invalid config:\n${errors.join("\n")}`);
     }
     for (const r of built) this.#open.add(r);
-    const app = createApp({ ...this.shared, config, hooks, clusters: composeRegistry(config, clusters) });
+    const app = createApp({ ...this.shared, config, hooks, slack, clusters: composeRegistry(config, clusters) });
     this.decorate(app);
     return { config, app, clusters, inFlight: 0, onIdle: null };
   }

@@ -1,6 +1,7 @@
 import type { Hono } from "hono";
 import openapi from "../../openapi/openapi.json";
 import { createApp } from "../app.js";
+import { resolveSlack } from "../auth/slack.js";
 import { resolveHooks } from "../auth/webhooks.js";
 import { ConfigError } from "../config/schema.js";
 import { routeProblem } from "../eviction/problem.js";
@@ -25,11 +26,13 @@ async function build(env: WorkerEnv): Promise<Built> {
     const clock = systemClock;
     const clusters = await buildClusterRegistry(config.clusters, workerClusterTypes, secrets, config.eviction.circuitBreaker, clock, "Workers");
     const hooks = await resolveHooks(config.hooks, secrets);
+    const slack = await resolveSlack(config.chat.slack, secrets);
     const app = createApp({
       config,
       clusters,
       store: workerStore(config.store, env),
       hooks,
+      slack,
       clientAddress: (c) => c.req.header("cf-connecting-ip") ?? null,
       audit: consoleAuditSink,
       clock,
