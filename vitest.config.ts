@@ -24,6 +24,7 @@ export default defineConfig({
                 SANDBOX_TOKEN: inject("sandboxToken"),
                 SANDBOX_URL: inject("sandboxUrl"),
                 OIDC_PRIVATE_JWK: inject("oidcPrivateJwk"),
+                SLACK_SIGNING_SECRET: inject("slackSigningSecret"),
               },
             },
           })),

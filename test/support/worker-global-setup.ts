@@ -2,6 +2,9 @@ import type { TestProject } from "vitest/node";
 import { exportJWK } from "jose";
 import { testGatewayConfig } from "./gateway-config.js";
 import { makeKey } from "./oidc-issuer.js";
+
+/** Made per run; only the workerd tests sign with it. */
+const SLACK_TEST_SECRET = crypto.randomUUID().replace(/-/g, "");
 import { ADMIN_TOKEN, startTestSandbox } from "./sandbox-server.js";
 
 /**
@@ -16,6 +19,9 @@ export default async function setup(project: TestProject) {
   config.oidc = {
     issuers: [{ name: "ci", issuer: "https://ci.example", audience: "egw-worker", jwks: { keys: [oidcKey.jwk] }, algorithms: ["ES256"], rules: [{ match: { sub: "deployer" }, scopes: [{ clusters: ["sandbox"], namespaces: ["*"], actions: ["dry-run"] }] }] }],
   };
+  // The Slack command, its signing secret a binding as `wrangler secret put` makes one.
+  config.chat = { slack: { signingSecret: { binding: "SLACK_SIGNING_SECRET" }, rules: [{ match: { teamId: "T0001" }, scopes: [{ clusters: ["sandbox"], namespaces: ["*"], actions: ["dry-run"] }] }] } };
+  project.provide("slackSigningSecret", SLACK_TEST_SECRET);
   project.provide("oidcPrivateJwk", JSON.stringify({ ...(await exportJWK(oidcKey.privateKey)), kid: oidcKey.kid, alg: "ES256" }));
   project.provide("sandboxUrl", sandbox.http.url);
   project.provide("sandboxToken", ADMIN_TOKEN);
@@ -31,5 +37,6 @@ declare module "vitest" {
     sandboxToken: string;
     workerGatewayConfig: string;
     oidcPrivateJwk: string;
+    slackSigningSecret: string;
   }
 }
