@@ -284,6 +284,10 @@ export const SlackRule = z
       .refine((m) => Object.keys(m).length > 0, "name at least one of teamId, userId, channelId")
       .meta({ description: "Slack ids (exact, or globs with * and ?); every one given must match." }),
     scopes: z.array(Scope).min(1),
+    confirm: z
+      .boolean()
+      .default(false)
+      .meta({ description: "A real eviction by a person this rule matches first shows an Evict button (to them only); it runs when they press it. Needs the app's Interactivity Request URL set to /v1/chat/slack too." }),
   })
   .meta({ id: "SlackRule", description: "Who, where, may do what: the scopes of every matching rule add up." });
 

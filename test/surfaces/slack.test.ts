@@ -1,4 +1,4 @@
-import { randomBytes } from "node:crypto";
+import { createHmac, randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseConfig } from "../../src/config/schema.js";
 import { startNodeGateway, type NodeGateway } from "../../src/node/gateway.js";
@@ -24,7 +24,7 @@ beforeAll(async () => {
   sandbox = await startTestSandbox();
   const s = new SandboxClient(sandbox.http.url, ADMIN_TOKEN);
   await s.createNamespace(NS);
-  for (const pod of ["fast-1", "dry-1", "slow-1", "url-1", "deny-1"]) await s.createPod(NS, pod);
+  for (const pod of ["fast-1", "dry-1", "slow-1", "url-1", "deny-1", "conf-1", "conf-2"]) await s.createPod(NS, pod);
   gate = await startGateProxy(sandbox.http.url, (path) => path.includes("/pods/slow-"));
   responses = await startResponseUrlServer();
   const cluster = (name: string, server: string) => ({ name, type: "token" as const, server, token: { env: "T" }, impersonate: { userPrefix: "egw:" } });
@@ -38,6 +38,7 @@ beforeAll(async () => {
         rules: [
           { match: { teamId: "T0001", channelId: "C0001" }, scopes: [{ clusters: ["*"], namespaces: [NS], actions: ["dry-run"] }] },
           { match: { teamId: "T0001", userId: "U0001", channelId: "C0001" }, scopes: [{ clusters: ["*"], namespaces: [NS], actions: ["evict"] }] },
+          { match: { teamId: "T0001", channelId: "C0002" }, scopes: [{ clusters: ["*"], namespaces: [NS], actions: ["evict"] }], confirm: true },
         ],
       },
     },
@@ -141,5 +142,68 @@ describe("an eviction that outlasts Slack's patience", () => {
     const late = await send(body, { ...slackHeaders(SECRET, body), "x-slack-retry-num": "2" });
     expect(late.body).toMatchObject({ response_type: "in_channel", text: expect.stringMatching(/\*evicted\*/) });
     expect(evictions("slow-1")).toHaveLength(1);
+  });
+});
+
+describe("a rule that wants real evictions confirmed", () => {
+  const inOps2 = (text: string, extra: Partial<Parameters<typeof slashCommand>[0]> = {}) => command(text, { channel: "C0002", ...extra });
+  /** What Slack sends when a button is pressed: block_actions, signed like a command. */
+  const press = (value: string, actionId = "egw_evict_confirm", who = { user: "U0001", channel: "C0002" }, path = "confirm") => {
+    const payload = {
+      type: "block_actions",
+      user: { id: who.user, team_id: "T0001" },
+      team: { id: "T0001" },
+      channel: { id: who.channel },
+      response_url: responses.url(path),
+      actions: [{ action_id: actionId, value, type: "button" }],
+    };
+    const body = new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
+    return fetch(`${gateway.url}/v1/chat/slack`, { method: "POST", headers: slackHeaders(SECRET, body), body });
+  };
+  const postsTo = (path: string) => responses.posts.filter((p) => p.path === `/commands/${path}`).map((p) => p.body);
+  const buttonOf = (answer: { body: Record<string, unknown> }) =>
+    ((answer.body.blocks as { elements?: { action_id: string; value: string }[] }[]).find((b) => b.elements)!.elements!.find((e) => e.action_id === "egw_evict_confirm"))!.value;
+
+  it("shows an Evict button to the asker and evicts nothing until it is pressed; dry runs need no button", async () => {
+    const answer = await send(inOps2("evict sandbox chat conf-1"));
+    expect(answer.body).toMatchObject({ response_type: "ephemeral", text: expect.stringMatching(/^Evict pod chat\/conf-1 on sandbox\?/) });
+    expect(buttonOf(answer as never)).toMatch(/^[\w-]+\.[\w-]+$/);
+    expect(evictions("conf-1")).toHaveLength(0);
+    expect((await send(inOps2("evict sandbox chat conf-1 --dry-run"))).body.text).toMatch(/\*would-evict\*/);
+  });
+
+  it("evicts once when pressed, however often it is pressed, and says so in the channel", async () => {
+    const before = evictions("conf-1").length; // the dry run above
+    const value = buttonOf((await send(inOps2("evict sandbox chat conf-1"))) as never);
+    expect((await press(value)).status).toBe(200);
+    await waitFor("the outcome", () => (postsTo("confirm").length >= 2 ? true : undefined));
+    expect(postsTo("confirm")).toEqual([{ delete_original: true }, { response_type: "in_channel", replace_original: false, text: "<@U0001> *evicted*: Eviction accepted: pod chat/conf-1 on sandbox is terminating." }]);
+    expect((await press(value)).status).toBe(200);
+    await waitFor("the second press's answer", () => (postsTo("confirm").length >= 4 ? true : undefined));
+    expect(evictions("conf-1")).toHaveLength(before + 1);
+    expect(postsTo("confirm")[3]).toMatchObject({ text: expect.stringMatching(/\*evicted\*/) });
+    expect(audit.filter((e) => e.pod === "conf-1" && e.outcome === "evicted").map((e) => e.replayed ?? false)).toEqual([false, true]);
+  });
+
+  it("refuses a button pressed by someone else, tampered with, expired or cancelled, and evicts nothing", async () => {
+    const value = buttonOf((await send(inOps2("evict sandbox chat conf-2"))) as never);
+    await press(value, "egw_evict_confirm", { user: "U0002", channel: "C0002" }, "other");
+    await waitFor("the refusal", () => postsTo("other")[0]);
+    expect(postsTo("other")[0]).toMatchObject({ text: expect.stringMatching(/only the person who asked/) });
+    const [payload, mac] = value.split(".");
+    const forged = Buffer.from(Buffer.from(payload!, "base64url").toString().replace("conf-2", "fast-1")).toString("base64url");
+    await press(`${forged}.${mac}`, "egw_evict_confirm", undefined, "forged");
+    await waitFor("the refusal", () => postsTo("forged")[0]);
+    expect(postsTo("forged")[0]).toMatchObject({ text: expect.stringMatching(/not one of this gateway's/) });
+    // An expired button, signed as the gateway signs them (the key derived from the signing secret).
+    const key = createHmac("sha256", SECRET).update("eviction-gateway confirmation buttons").digest();
+    const old = Buffer.from(JSON.stringify({ team: "T0001", user: "U0001", channel: "C0002", cluster: "sandbox", namespace: NS, pod: "conf-2", expires: Math.floor(Date.now() / 1000) - 1 })).toString("base64url");
+    await press(`${old}.${createHmac("sha256", key).update(old).digest("base64url")}`, "egw_evict_confirm", undefined, "expired");
+    await waitFor("the refusal", () => postsTo("expired")[0]);
+    expect(postsTo("expired")[0]).toMatchObject({ text: expect.stringMatching(/expired/) });
+    await press(value, "egw_evict_cancel", undefined, "cancel");
+    await waitFor("the cancel", () => postsTo("cancel")[0]);
+    expect(postsTo("cancel")[0]).toMatchObject({ replace_original: true, text: "Cancelled: nothing was evicted." });
+    expect(evictions("conf-2")).toHaveLength(0);
   });
 });

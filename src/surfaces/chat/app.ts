@@ -1,21 +1,21 @@
 import { Hono, type Context, type MiddlewareHandler } from "hono";
-import { precheckSlack, slackCaller, verifySlack } from "../../auth/slack.js";
+import { CONFIRM_TTL_SECONDS, signConfirmation, precheckSlack, slackCaller, verifySlack } from "../../auth/slack.js";
 import { gatewayResult } from "../../eviction/build.js";
 import { validateEviction } from "../../eviction/validate.js";
 import { answerOf, Refusal, type Answer } from "../../service/answer.js";
-import { evict } from "../../service/evict.js";
+import { evict, scopeRefusal } from "../../service/evict.js";
 import { claimHoldMs, once, replayAnswer } from "../../service/idempotency.js";
 import { observe } from "../../service/observe.js";
-import type { StoredResponse } from "../../service/ports.js";
 import { readCapped } from "../../util/read-capped.js";
 import type { GatewayEnv } from "../context.js";
 import { addressLimit, targetOf } from "../guards.js";
 import { renderRefusals } from "../refusals.js";
 import { parseCommand, usage } from "./command.js";
-import { escapeSlack, renderSlack, slackMessage, type SlackMessage } from "./render.js";
+import { interaction } from "./interaction.js";
+import { confirmMessage, escapeSlack, renderSlack, slackMessage, type SlackMessage } from "./render.js";
 import { allowedResponseUrl, postToResponseUrl } from "./respond.js";
+import { background, digest, SLACK_PATH, stored } from "./work.js";
 
-export const SLACK_PATH = "/v1/chat/slack";
 /** A slash command's form body is a few hundred bytes; nothing larger is read. */
 export const MAX_SLACK_BODY_BYTES = 8_192;
 /** How long a command's outcome is kept, so a retry of it (X-Slack-Retry-Num) is answered, never run again. */
@@ -23,6 +23,8 @@ const SLACK_REPLAY_TTL_MS = 3_600_000;
 const PAYLOAD_TOO_LARGE = 413;
 const COMMAND_NAME = /^\/[a-z0-9_-]{1,32}$/;
 const TRIGGER_ID = /^[0-9A-Za-z.]{1,128}$/;
+
+export { SLACK_PATH };
 
 /** POST /v1/chat/slack: a Slack app's slash command, answered as Slack messages. */
 export function chatSurface(): Hono<GatewayEnv> {
@@ -63,6 +65,8 @@ async function command(c: Context<GatewayEnv>): Promise<Response> {
   const deps = c.get("deps");
   const slack = deps.slack!;
   const form = new URLSearchParams(c.get("body"));
+  // The app's Interactivity Request URL is this route too: a pressed button arrives as `payload`.
+  if (form.has("payload")) return interaction(c, form.get("payload")!);
   const ephemeral = (text: string, answer?: Answer) => renderSlack(c, { response_type: "ephemeral", text }, answer);
   const userId = form.get("user_id") ?? "";
   const caller = slackCaller(slack, { teamId: form.get("team_id") ?? "", userId, channelId: form.get("channel_id") ?? "" });
@@ -82,6 +86,15 @@ async function command(c: Context<GatewayEnv>): Promise<Response> {
   if (!responseUrl) {
     const result = gatewayResult(requestId, input.target, "invalid", { dryRun: parsed.dryRun, message: "The command's response_url is not on this gateway's allow-list (chat.slack.responseUrlOrigins); nothing was done." });
     return ephemeral(result.message, answerOf(result));
+  }
+
+  // A rule that wants real evictions confirmed: show the Evict button (to the asker only), run nothing yet.
+  if (caller.confirm && !parsed.dryRun) {
+    const refused = scopeRefusal(deps, requestId, caller, input.target, false);
+    if (refused) return renderSlack(c, slackMessage(refused, userId), refused);
+    const who = { team: form.get("team_id")!, user: userId, channel: form.get("channel_id")! };
+    const value = await signConfirmation(slack, { ...who, ...input.target, expires: Math.floor(deps.clock.now() / 1000) + CONFIRM_TTL_SECONDS });
+    return renderSlack(c, confirmMessage(input.target, value));
   }
 
   // One run per command: Slack's retries of it (same trigger_id) replay its outcome or wait for it.
@@ -107,28 +120,6 @@ async function command(c: Context<GatewayEnv>): Promise<Response> {
   });
   background(c, late);
   return renderSlack(c, { response_type: "ephemeral", text: `Working on it: ${parsed.dryRun ? "a dry run of " : ""}evicting ${input.target.namespace}/${input.target.pod} on ${input.target.cluster}. The outcome will be posted here.` } satisfies SlackMessage);
-}
-
-/** Every outcome is kept (even a retryable one): a Slack retry is the same command, never a new attempt. */
-function stored(answer: Answer): StoredResponse {
-  const { result, status } = answer;
-  return { status, contentType: "application/json", body: JSON.stringify({ result, status }) };
-}
-
-/** Keeps work going after the answer: Workers' waitUntil, or the Node adapter's (which the drain waits for). */
-function background(c: Context<GatewayEnv>, work: Promise<void>): void {
-  let ctx: { waitUntil(p: Promise<unknown>): void } | null = null;
-  try {
-    ctx = c.executionCtx;
-  } catch {
-    ctx = null; // an app driven without one (a unit test): the promise runs on by itself
-  }
-  ctx?.waitUntil(work);
-}
-
-async function digest(text: string): Promise<string> {
-  const bytes = new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text)));
-  return [...bytes].map((b) => b.toString(16).padStart(2, "0")).join("");
 }
 
 function unauthorized(c: Context<GatewayEnv>, message: string): Refusal {

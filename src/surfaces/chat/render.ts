@@ -9,6 +9,30 @@ export interface SlackMessage {
   response_type: "ephemeral" | "in_channel";
   text: string;
   replace_original?: boolean;
+  blocks?: object[];
+}
+
+/** The action ids of the confirmation buttons. */
+export const CONFIRM_ACTION = "egw_evict_confirm";
+export const CANCEL_ACTION = "egw_evict_cancel";
+
+/** Asks the person to confirm a real eviction: an Evict button carrying the signed confirmation, and Cancel. */
+export function confirmMessage(target: { cluster: string; namespace: string; pod: string }, value: string): SlackMessage {
+  const text = `Evict pod ${target.namespace}/${target.pod} on ${target.cluster}? Its PodDisruptionBudget is still honoured.`;
+  return {
+    response_type: "ephemeral",
+    text,
+    blocks: [
+      { type: "section", text: { type: "mrkdwn", text } },
+      {
+        type: "actions",
+        elements: [
+          { type: "button", action_id: CONFIRM_ACTION, style: "danger", text: { type: "plain_text", text: "Evict" }, value },
+          { type: "button", action_id: CANCEL_ACTION, text: { type: "plain_text", text: "Cancel" }, value: "cancel" },
+        ],
+      },
+    ],
+  };
 }
 
 /** Outcomes only the person who asked needs to see; the rest are told to the channel. */

@@ -19,7 +19,7 @@ export function allowedResponseUrl(responseUrl: string, origins: string[]): URL 
  * Posts a late outcome to the command's response_url. Redirects are not followed (the allow-list
  * is the only place it may go), and a failure is only logged: the eviction itself is done.
  */
-export async function postToResponseUrl(url: URL, message: SlackMessage, log: (line: object) => void): Promise<void> {
+export async function postToResponseUrl(url: URL, message: SlackMessage | { delete_original: true }, log: (line: object) => void): Promise<void> {
   try {
     const r = await fetch(url, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(message), redirect: "manual", signal: AbortSignal.timeout(POST_TIMEOUT_MS) });
     await r.body?.cancel();
