@@ -28,7 +28,11 @@ let url: string;
 
 async function config(keys: (keyof typeof KEYS)[], extra: Partial<GatewayConfigInput> = {}): Promise<GatewayConfigInput> {
   return {
-    clusters: [{ name: "sandbox", type: "token", server: gate.url, token: { env: "T" } }],
+    clusters: [
+      { name: "sandbox", type: "token", server: gate.url, token: { env: "T" } },
+      { name: "limited", type: "token", server: gate.url, token: { env: "T" } },
+    ],
+    rateLimits: [{ name: "once", key: "api-key", clusters: ["limited"], requests: 1, perSeconds: 3600 }],
     apiKeys: await Promise.all(
       keys.map(async (k) => ({ ...(await entryFor(KEYS[k], ALL, k)), ...(k === "expired" ? { expiresAt: "2020-01-01T00:00:00Z" } : { expiresAt: "2999-01-01T00:00:00Z" }) })),
     ),
@@ -43,8 +47,8 @@ function write(content: unknown): void {
   renameSync(tmp, join(dir, "gateway.json"));
 }
 
-const evict = (key: string, pod = "nobody") =>
-  fetch(`${url}/v1/clusters/sandbox/namespaces/${NS}/pods/${pod}/eviction`, { method: "POST", headers: { authorization: `Bearer ${key}` } }).then(async (r) => ({
+const evict = (key: string, pod = "nobody", cluster = "sandbox") =>
+  fetch(`${url}/v1/clusters/${cluster}/namespaces/${NS}/pods/${pod}/eviction`, { method: "POST", headers: { authorization: `Bearer ${key}` } }).then(async (r) => ({
     status: r.status,
     body: (await r.json()) as { outcome: string; message: string },
   }));
@@ -96,12 +100,15 @@ describe("keys with a lifecycle", () => {
     expect(await inFlight).toMatchObject({ status: 200, body: { outcome: "evicted" } });
   });
 
-  it("a file change adds a key without a signal", async () => {
+  it("a file change adds a key without a signal, and the state store (spent limits) outlives the reload", async () => {
     expect((await evict(KEYS.carol)).status).toBe(401);
+    expect((await evict(KEYS.alice, "nobody", "limited")).status).toBe(404);
+    expect((await evict(KEYS.alice, "nobody", "limited")).status).toBe(429);
     const seen = reloads("file change");
     write(await config(["alice", "carol"]));
     await waitFor("the file-change reload", () => (reloads("file change") > seen ? true : undefined));
     expect((await evict(KEYS.carol)).status).toBe(404);
+    expect((await evict(KEYS.alice, "nobody", "limited")).status).toBe(429);
   });
 
   it("refuses a bad config with all its errors, and the old one goes on serving", async () => {

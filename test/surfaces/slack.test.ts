@@ -207,3 +207,33 @@ describe("a rule that wants real evictions confirmed", () => {
     expect(evictions("conf-2")).toHaveLength(0);
   });
 });
+
+describe("shutdown with an outcome still to post", () => {
+  it("the drain waits for the late eviction and its post to response_url", async () => {
+    const held = await startGateProxy(sandbox.http.url, (path) => path.includes("/pods/drain-1/"));
+    await new SandboxClient(sandbox.http.url, ADMIN_TOKEN).createPod(NS, "drain-1");
+    const config = parseConfig({
+      clusters: [{ name: "gated", type: "token", server: held.url, token: { env: "T" } }],
+      chat: { slack: { signingSecret: { env: "S" }, responseUrlOrigins: [responses.origin], answerWithinMs: 200, rules: [{ match: { teamId: "T0001" }, scopes: [{ clusters: ["*"], namespaces: [NS], actions: ["evict"] }] }] } },
+    });
+    const other = await startNodeGateway({ config, port: 0, env: { T: ADMIN_TOKEN, S: SECRET }, audit: { write: () => {} } });
+    try {
+      const body = slashCommand({ text: "evict gated chat drain-1", responseUrl: responses.url("drain") });
+      const first = await fetch(`${other.url}/v1/chat/slack`, { method: "POST", headers: slackHeaders(SECRET, body), body });
+      expect(((await first.json()) as { text: string }).text).toMatch(/^Working on it/);
+      await waitFor("the eviction at the gate", () => (held.held() === 1 ? true : undefined));
+      let closed = false;
+      const closing = other.close().then(() => (closed = true));
+      await waitFor("the drain to begin", async () => ((await fetch(`${other.url}/v1/chat/slack`, { method: "POST" }).catch(() => null))?.status === 503 ? true : undefined));
+      // The listener stays open (answering 503) while the late work runs: the drain counts it.
+      for (let i = 0; i < 3; i++) expect((await fetch(`${other.url}/v1/chat/slack`, { method: "POST" }).catch(() => null))?.status).toBe(503);
+      expect(closed).toBe(false);
+      held.open();
+      await closing;
+      expect(responses.posts.filter((p) => p.path === "/commands/drain").map((p) => p.body.text)).toEqual(["<@U0001> *evicted*: Eviction accepted: pod chat/drain-1 on gated is terminating."]);
+    } finally {
+      held.open();
+      await held.close();
+    }
+  });
+});
