@@ -1,6 +1,7 @@
 import { Hono } from "hono";
 import { ApiKeyVerifier } from "./auth/api-keys.js";
 import { OidcVerifier } from "./auth/oidc.js";
+import { LocalOperationRunner } from "./service/operation-runner.js";
 import { noMetrics } from "./service/ports.js";
 import { StateGuard } from "./service/state-guard.js";
 import type { AppDeps, GatewayDeps, GatewayEnv } from "./surfaces/context.js";
@@ -25,18 +26,21 @@ const MAX_ECHOED_PATH = 200;
  * or Workers (everything runtime-specific arrives in `deps`), nor of any surface's renderer.
  */
 export function createApp(deps: GatewayDeps): Hono<GatewayEnv> {
-  const { store, ...rest } = deps;
+  const { store, operationDriver, ...rest } = deps;
   const appDeps: AppDeps = {
     ...rest,
     limits: store,
     idempotency: store,
     history: store,
+    operations: store,
     metrics: deps.metrics ?? noMetrics,
     guard: new StateGuard(store, deps.config.store?.failMode ?? "closed", deps.clock),
     keys: new ApiKeyVerifier(deps.config.apiKeys, deps.clock),
     oidc: new OidcVerifier(deps.config.oidc.issuers, deps.clock),
     slack: deps.slack ?? null,
+    driver: { start: async () => {} },
   };
+  appDeps.driver = operationDriver ? operationDriver(appDeps) : new LocalOperationRunner(() => appDeps);
   const app = new Hono<GatewayEnv>();
   app.use(
     "*",

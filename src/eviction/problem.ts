@@ -10,6 +10,7 @@ const ROUTE_PROBLEMS = {
   internal: "Internal error",
   "shutting-down": "Shutting down",
   "gateway-misconfigured": "Gateway misconfigured",
+  "unknown-operation": "Unknown operation",
 } as const;
 export type RouteProblem = keyof typeof ROUTE_PROBLEMS;
 

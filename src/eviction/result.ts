@@ -1,5 +1,6 @@
 import * as z from "zod";
 import { Outcome } from "./outcome.js";
+import { WaitReport } from "./wait.js";
 
 export const UpstreamCause = z.object({
   reason: z.string().optional(),
@@ -51,6 +52,7 @@ export const EvictionResult = z
     upstream: UpstreamSummary.optional(),
     disruptionBudget: DisruptionBudget.optional(),
     attempts: Attempts.optional(),
+    wait: WaitReport.optional().meta({ description: "Present when the request asked to wait: how far the pod (and its owner) got." }),
   })
   .meta({ id: "EvictionResult" });
 export type EvictionResult = z.infer<typeof EvictionResult>;

@@ -1,14 +1,16 @@
+import { readFileSync } from "node:fs";
 import { createServer, type IncomingMessage, type Server } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
 import { getRequestListener } from "@hono/node-server";
-import openapi from "../../openapi/openapi.json" with { type: "json" };
 import type { Hono } from "hono";
 import { entryFor, generateApiKey } from "../auth/api-keys.js";
 import { DEMO_KEY_SCOPES, embeddedConfig } from "../config/embedded.js";
 import { parseConfig, type GatewayConfig } from "../config/schema.js";
 import { routeProblem } from "../eviction/problem.js";
 import { bufferedAuditSink } from "../service/audit.js";
+import { LocalOperationRunner } from "../service/operation-runner.js";
+import type { OperationDeps } from "../service/operations.js";
 import { systemClock, type AuditSink } from "../service/ports.js";
 import type { GatewayEnv } from "../surfaces/context.js";
 import { Drain, within } from "./drain.js";
@@ -20,10 +22,14 @@ import { nodeStore } from "./store.js";
 
 /** The port the gateway listens on unless told otherwise. */
 export const DEFAULT_PORT = 8787;
+// Read beside src/ or dist/ alike (both sit two levels below the package root), so the build copies nothing.
+const openapi = JSON.parse(readFileSync(new URL("../../openapi/openapi.json", import.meta.url), "utf8")) as object;
 /** What a draining gateway tells a new request to wait before trying another replica. */
 const DRAINING_RETRY_SECONDS = 1;
 /** After the drain, how long closing the clusters' connections and the store may take. */
 export const CLEANUP_GRACE_MS = 2_000;
+/** How often a replica looks for operations no live replica runs. */
+const RESUME_INTERVAL_MS = 10_000;
 
 export interface NodeGatewayOptions {
   /** A validated config; when absent, the embedded default (sandbox cluster, demo key). */
@@ -69,6 +75,8 @@ export async function startNodeGateway(options: NodeGatewayOptions = {}): Promis
   const store = await nodeStore(config.store, secrets, clock, (line) => console.error(JSON.stringify(line)));
   const drain = new Drain();
   const metrics = prometheusMetrics();
+  let runner: LocalOperationRunner | null = null;
+  let current: OperationDeps | null = null;
   const stdoutAudit = bufferedAuditSink((chunk) => process.stdout.write(chunk));
   // Prometheus scrapes /metrics (Node only); it holds counts and names, nothing secret. Given a
   // port of its own, it is served there alone and the public listener answers it 404.
@@ -88,6 +96,12 @@ export async function startNodeGateway(options: NodeGatewayOptions = {}): Promis
     random: Math.random,
     openapi,
     ready: () => !drain.draining,
+    // This replica runs the drains it starts, and resumes any whose replica stopped (see resume below).
+    // One runner for the process: after a reload it goes on with the newest config's deps.
+    operationDriver: (deps) => {
+      current = deps;
+      return (runner ??= new LocalOperationRunner(() => current!));
+    },
   };
   const generations = await ConfigGenerations.start(config, shared, secrets, withMetrics).catch(async (error: unknown) => {
     await store.close?.();
@@ -111,6 +125,11 @@ export async function startNodeGateway(options: NodeGatewayOptions = {}): Promis
     server.listen(options.port ?? DEFAULT_PORT, options.host ?? "127.0.0.1", () => resolve());
   });
   const { port, address } = server.address() as AddressInfo;
+  // Operations outlive a replica: resumed at start, and taken over every few seconds when another replica's lease lapses.
+  const resume = () => runner?.resume().catch(() => {});
+  void resume();
+  const resumer = setInterval(resume, RESUME_INTERVAL_MS);
+  resumer.unref();
   const host = address.includes(":") ? `[${address}]` : address;
   let metricsServer: MetricsServer | null = null;
   if (metricsPort !== undefined) {
@@ -131,9 +150,12 @@ export async function startNodeGateway(options: NodeGatewayOptions = {}): Promis
       const drainTimeoutSeconds = generations.config.shutdown.drainTimeoutSeconds;
       const cut = await drain.close(server, drainTimeoutSeconds * 1000);
       if (cut > 0) console.error(JSON.stringify({ level: "warn", msg: "drain timeout reached; closed the requests still in flight", inFlight: cut, drainTimeoutSeconds }));
+      clearInterval(resumer);
       // A transport's close waits for its calls still upstream (a cut request's included), so the
       // clean-up gets a bounded time more and the process can exit within its grace period.
       const cleanedUp = (async () => {
+        // Drains this replica runs give up their leases, so another replica takes them over at once.
+        await runner?.stop();
         await metricsServer?.close();
         await clusters.close();
         await store.close?.();

@@ -34,6 +34,7 @@ export function createKubeTransport(kc: KubeConfig): KubeTransport {
   // A server URL may carry a path (a proxy in front of several clusters); requests go beneath it.
   const prefix = server.pathname.replace(/\/+$/, "");
   let pool: { tls: TlsMaterial; dispatcher: Dispatcher } | null = null;
+  const credentials = credentialSource(kc);
 
   const dispatcherFor = (tls: TlsMaterial): Dispatcher => {
     if (pool && TLS_FIELDS.every((f) => same(pool!.tls[f], tls[f]))) return pool.dispatcher;
@@ -47,8 +48,7 @@ export function createKubeTransport(kc: KubeConfig): KubeTransport {
     async send(request, signal, impersonate): Promise<UpstreamReply> {
       let options: RequestOptions;
       try {
-        options = {};
-        await kc.applyToHTTPSOptions(options);
+        options = await credentials();
       } catch {
         // An exec plugin's or token file's error text can carry secrets: only say what failed.
         return { kind: "failure", failure: "network", detail: "the cluster's credentials could not be obtained (exec plugin, token file or auth provider)" };
@@ -82,6 +82,34 @@ export function createKubeTransport(kc: KubeConfig): KubeTransport {
       await pool?.dispatcher.destroy().catch(() => {});
       pool = null;
     },
+  };
+}
+
+/**
+ * Where each request's credentials come from. Credentials written in the kubeconfig itself
+ * (a token, certificate and CA data) cannot change, so they are worked out once. Credentials
+ * from an exec plugin, an auth provider or a file (a rotated token or certificate, an in-cluster
+ * service account) are asked for before every request; client-node caches an exec plugin's
+ * answer until it expires, so the next request after a rotation carries the new one.
+ */
+function credentialSource(kc: KubeConfig): () => Promise<RequestOptions> {
+  const ask = async () => {
+    const options: RequestOptions = {};
+    await kc.applyToHTTPSOptions(options);
+    delete options.agent; // client-node's own agent; requests go through the undici pool
+    return options;
+  };
+  const user = kc.getCurrentUser();
+  const cluster = kc.getCurrentCluster();
+  const changing = !user || Boolean(user.exec || user.authProvider || user.certFile || user.keyFile || cluster?.caFile || (user as { tokenFile?: string }).tokenFile);
+  if (changing) return ask;
+  let fixed: Promise<RequestOptions> | null = null;
+  return () => {
+    fixed ??= ask().catch((error: unknown) => {
+      fixed = null; // a failure is not kept: the next request asks again
+      throw error;
+    });
+    return fixed;
   };
 }
 

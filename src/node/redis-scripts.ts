@@ -86,3 +86,31 @@ redis.call('HSET', KEYS[1], 'count', count, 'since', since, 'last', now)
 redis.call('PEXPIRE', KEYS[1], forget)
 return { count, since, now }
 `;
+
+/** KEYS[1]: the operation, KEYS[2]: the set of active ids. ARGV: the stored JSON, ttlMs, "1" when active, the id. */
+export const SAVE_OPERATION = `
+redis.call('SET', KEYS[1], ARGV[1], 'PX', tonumber(ARGV[2]))
+if ARGV[3] == '1' then redis.call('SADD', KEYS[2], ARGV[4]) else redis.call('SREM', KEYS[2], ARGV[4]) end
+return 1
+`;
+
+/** KEYS[1]: the operation, KEYS[2]: its cancel flag. ARGV: ttlMs. 0 when there is no such operation. */
+export const CANCEL_OPERATION = `
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+redis.call('SET', KEYS[2], '1', 'PX', tonumber(ARGV[1]))
+return 1
+`;
+
+/** KEYS[1]: the lease. ARGV: holder, ttlMs. Takes or renews it for holder; 0 while another holds it. */
+export const LEASE_OPERATION = `
+local current = redis.call('GET', KEYS[1])
+if current and current ~= ARGV[1] then return 0 end
+redis.call('SET', KEYS[1], ARGV[1], 'PX', tonumber(ARGV[2]))
+return 1
+`;
+
+/** KEYS[1]: the lease. ARGV: holder. Deletes it only if holder has it. */
+export const RELEASE_OPERATION = `
+if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]) end
+return 1
+`;

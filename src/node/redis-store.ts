@@ -2,8 +2,8 @@ import { Redis, type RedisOptions } from "ioredis";
 import type { BlockHistory, StuckPolicy } from "../eviction/attempts.js";
 import type { GcraDecision } from "../ratelimit/gcra.js";
 import { decideBegin, type IdempotencyRecord } from "../service/idempotency-record.js";
-import type { IdempotencyBegin, LimitCharge, StateStore, StoredResponse } from "../service/ports.js";
-import { BEGIN, COMPLETE, RECORD_BLOCK, REFUND, TAKE } from "./redis-scripts.js";
+import type { IdempotencyBegin, LimitCharge, StateStore, StoredOperation, StoredResponse } from "../service/ports.js";
+import { BEGIN, CANCEL_OPERATION, COMPLETE, LEASE_OPERATION, RECORD_BLOCK, REFUND, RELEASE_OPERATION, SAVE_OPERATION, TAKE } from "./redis-scripts.js";
 
 type Scripted = Redis & {
   egwTake(...args: (string | number)[]): Promise<number[]>;
@@ -11,7 +11,14 @@ type Scripted = Redis & {
   egwBegin(key: string, fingerprint: string, inFlightMs: number): Promise<string>;
   egwComplete(key: string, fingerprint: string, record: string, ttlMs: number): Promise<number>;
   egwRecordBlock(key: string, now: number, forgetMs: number): Promise<number[]>;
+  egwSaveOperation(key: string, active: string, json: string, ttlMs: number, flag: string, id: string): Promise<number>;
+  egwCancelOperation(key: string, cancel: string, ttlMs: number): Promise<number>;
+  egwLeaseOperation(key: string, holder: string, ttlMs: number): Promise<number>;
+  egwReleaseOperation(key: string, holder: string): Promise<number>;
 };
+
+/** The set that lists unfinished operations, so a replica that starts can resume them. */
+const ACTIVE_OPERATIONS = "ops:active";
 
 export interface RedisStoreOptions {
   url: string;
@@ -48,6 +55,10 @@ export class RedisStore implements StateStore {
     redis.defineCommand("egwBegin", { numberOfKeys: 1, lua: BEGIN });
     redis.defineCommand("egwComplete", { numberOfKeys: 1, lua: COMPLETE });
     redis.defineCommand("egwRecordBlock", { numberOfKeys: 1, lua: RECORD_BLOCK });
+    redis.defineCommand("egwSaveOperation", { numberOfKeys: 2, lua: SAVE_OPERATION });
+    redis.defineCommand("egwCancelOperation", { numberOfKeys: 2, lua: CANCEL_OPERATION });
+    redis.defineCommand("egwLeaseOperation", { numberOfKeys: 1, lua: LEASE_OPERATION });
+    redis.defineCommand("egwReleaseOperation", { numberOfKeys: 1, lua: RELEASE_OPERATION });
     this.redis = redis as Scripted;
   }
 
@@ -106,6 +117,42 @@ export class RedisStore implements StateStore {
 
   async clear(key: string): Promise<void> {
     await this.redis.del(`hist:${key}`);
+  }
+
+  async saveOperation(op: StoredOperation, ttlMs: number): Promise<void> {
+    await this.redis.egwSaveOperation(`op:${op.id}`, ACTIVE_OPERATIONS, JSON.stringify(op), Math.max(1, Math.ceil(ttlMs)), op.active ? "1" : "0", op.id);
+  }
+
+  async loadOperation(id: string): Promise<StoredOperation | null> {
+    const stored = await this.redis.get(`op:${id}`);
+    return stored === null ? null : (JSON.parse(stored) as StoredOperation);
+  }
+
+  async requestCancel(id: string, ttlMs: number): Promise<boolean> {
+    return (await this.redis.egwCancelOperation(`op:${id}`, `opcancel:${id}`, Math.max(1, Math.ceil(ttlMs)))) === 1;
+  }
+
+  async cancelRequested(id: string): Promise<boolean> {
+    return (await this.redis.exists(`opcancel:${id}`)) === 1;
+  }
+
+  async leaseOperation(id: string, holder: string, ttlMs: number, _now: number): Promise<boolean> {
+    return (await this.redis.egwLeaseOperation(`oplease:${id}`, holder, Math.max(1, Math.ceil(ttlMs)))) === 1;
+  }
+
+  async releaseOperation(id: string, holder: string): Promise<void> {
+    await this.redis.egwReleaseOperation(`oplease:${id}`, holder);
+  }
+
+  async activeOperations(): Promise<string[]> {
+    const ids = await this.redis.smembers(ACTIVE_OPERATIONS);
+    const live: string[] = [];
+    for (const id of ids) {
+      // An operation that expired while active leaves its id behind: dropped here.
+      if ((await this.redis.exists(`op:${id}`)) === 1) live.push(id);
+      else await this.redis.srem(ACTIVE_OPERATIONS, id);
+    }
+    return live;
   }
 
   async close(): Promise<void> {

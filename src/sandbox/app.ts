@@ -141,6 +141,16 @@ export function createSandboxApp(cluster: SandboxCluster): Hono<Env> {
   });
   app.get(`${replicaSets}/:name`, (c) => c.json(clone(cluster.replicaSet(c.req.param("ns"), c.req.param("name")))));
 
+  // Deployments (each owns one ReplicaSet; enough to find a workload's pods by its selector)
+  const deployments = "/apis/apps/v1/namespaces/:ns/deployments";
+  app.get(deployments, (c) => list(c, cluster, "DeploymentList", "apps/v1", cluster.deployments(c.req.param("ns")), NAMESPACED_FIELDS));
+  app.post(deployments, async (c) => {
+    const body = await readBody(c);
+    authorize(c, "deployments", "apps", c.req.param("ns"), nameOf(body));
+    return c.json(cluster.createDeployment(c.req.param("ns"), body), 201);
+  });
+  app.get(`${deployments}/:name`, (c) => c.json(cluster.deployment(c.req.param("ns"), c.req.param("name"))));
+
   // DaemonSets (one pod per node; kubectl drain looks up a pod's DaemonSet before skipping it)
   const daemonSets = "/apis/apps/v1/namespaces/:ns/daemonsets";
   app.get(daemonSets, (c) => list(c, cluster, "DaemonSetList", "apps/v1", [...(cluster.namespaces.get(c.req.param("ns"))?.daemonSets.values() ?? [])], NAMESPACED_FIELDS));

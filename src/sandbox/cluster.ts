@@ -10,9 +10,10 @@ import {
   type Pod,
   type PodDisruptionBudget,
   type ReplicaSet,
+  type Deployment,
 } from "./objects.js";
 import { strategicMergePatch } from "./patch.js";
-import { ApiError, alreadyExists, badRequest, DAEMONSETS, failure, NAMESPACES, NODES, notFound, PDBS, PODS, REPLICASETS, type Resource } from "./status.js";
+import { ApiError, alreadyExists, badRequest, DAEMONSETS, failure, NAMESPACES, NODES, notFound, PDBS, PODS, REPLICASETS, DEPLOYMENTS, type Resource } from "./status.js";
 
 export interface SandboxToken {
   token: string;
@@ -63,6 +64,7 @@ export interface Store {
   pods: Map<string, Pod>;
   pdbs: Map<string, PodDisruptionBudget>;
   replicaSets: Map<string, ReplicaSet>;
+  deployments: Map<string, Deployment>;
   daemonSets: Map<string, DaemonSet>;
 }
 
@@ -201,7 +203,7 @@ export class SandboxCluster {
     const meta = this.newMeta(body, undefined, NAMESPACES);
     meta.labels = { ...meta.labels, "kubernetes.io/metadata.name": meta.name };
     const namespace: Namespace = { kind: "Namespace", apiVersion: "v1", metadata: meta, spec: { finalizers: ["kubernetes"] }, status: { phase: "Active" } };
-    this.namespaces.set(meta.name, { namespace, pods: new Map(), pdbs: new Map(), replicaSets: new Map(), daemonSets: new Map() });
+    this.namespaces.set(meta.name, { namespace, pods: new Map(), pdbs: new Map(), replicaSets: new Map(), deployments: new Map(), daemonSets: new Map() });
     return clone(namespace);
   }
 
@@ -365,6 +367,54 @@ export class SandboxCluster {
     return rs;
   }
 
+  // Deployments
+
+  /**
+   * A Deployment and the one ReplicaSet it owns (`<name>-<template hash>`, pods labelled
+   * `pod-template-hash`), which the ReplicaSet controller then keeps scaled. Rollouts are not simulated.
+   */
+  createDeployment(namespace: string, body: Partial<Deployment>): Deployment {
+    const store = this.activeStore(namespace, DEPLOYMENTS, body.metadata?.name ?? "");
+    const meta = this.newMeta(body, namespace, DEPLOYMENTS);
+    if (store.deployments.has(meta.name)) throw alreadyExists(DEPLOYMENTS, meta.name);
+    if (!body.spec?.selector || !body.spec.template) throw badRequest("spec.selector and spec.template are required");
+    const deployment: Deployment = {
+      kind: "Deployment",
+      apiVersion: "apps/v1",
+      metadata: { ...meta, generation: 1 },
+      spec: { replicas: body.spec.replicas ?? 1, selector: clone(body.spec.selector), template: clone(body.spec.template) },
+      status: { replicas: 0, readyReplicas: 0, availableReplicas: 0 },
+    };
+    store.deployments.set(meta.name, deployment);
+    const hash = templateHash(JSON.stringify(deployment.spec.template));
+    const labels = { ...(deployment.spec.template.metadata?.labels ?? {}), "pod-template-hash": hash };
+    this.createReplicaSet(namespace, {
+      metadata: { name: `${meta.name}-${hash}`, labels, ownerReferences: [{ apiVersion: "apps/v1", kind: "Deployment", name: meta.name, uid: meta.uid, controller: true }] } as unknown as ReplicaSet["metadata"],
+      spec: {
+        replicas: deployment.spec.replicas,
+        selector: { ...deployment.spec.selector, matchLabels: { ...(deployment.spec.selector.matchLabels ?? {}), "pod-template-hash": hash } },
+        template: { ...deployment.spec.template, metadata: { ...deployment.spec.template.metadata, labels } },
+      },
+    });
+    return this.deployment(namespace, meta.name);
+  }
+
+  /** The Deployment with its status read from the ReplicaSets it owns, as the deployment controller reports it. */
+  deployment(namespace: string, name: string): Deployment {
+    const store = this.namespaces.get(namespace);
+    const deployment = store?.deployments.get(name);
+    if (!store || !deployment) throw notFound(DEPLOYMENTS, name);
+    const owned = [...store.replicaSets.values()].filter((rs) => rs.metadata.ownerReferences?.some((o) => o.kind === "Deployment" && o.uid === deployment.metadata.uid));
+    const replicas = owned.reduce((n, rs) => n + rs.status.replicas, 0);
+    const ready = owned.reduce((n, rs) => n + rs.status.readyReplicas, 0);
+    deployment.status = { replicas, readyReplicas: ready, availableReplicas: ready };
+    return clone(deployment);
+  }
+
+  deployments(namespace: string): Deployment[] {
+    return [...(this.namespaces.get(namespace)?.deployments.keys() ?? [])].map((name) => this.deployment(namespace, name));
+  }
+
   // DaemonSets
 
   createDaemonSet(namespace: string, body: Partial<DaemonSet>): DaemonSet {
@@ -421,4 +471,11 @@ function randomSuffix(random: () => number): string {
   let out = "";
   for (let i = 0; i < 5; i++) out += alphabet[Math.floor(random() * alphabet.length)];
   return out;
+}
+
+/** A short, stable hash of a pod template, as the deployment controller names its ReplicaSets. */
+function templateHash(text: string): string {
+  let h = 2166136261;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 16777619);
+  return (h >>> 0).toString(36).padStart(7, "0").slice(-7).replace(/[^a-z0-9]/g, "x");
 }

@@ -33,6 +33,7 @@ function cleanUpNamespace(cluster: SandboxCluster, name: string): void {
   const store = cluster.namespaces.get(name);
   if (!store) return;
   store.replicaSets.clear();
+  store.deployments.clear();
   store.pdbs.clear();
   for (const pod of [...store.pods.values()]) {
     if (!pod.metadata.deletionTimestamp) deletePod(cluster, name, pod.metadata.name, {});

@@ -44,6 +44,7 @@ export const SANDBOX_API: GroupVersion[] = [
     resources: [
       { name: "daemonsets", singularName: "daemonset", namespaced: true, kind: "DaemonSet", verbs: ["create", "get", "list"], shortNames: ["ds"], categories: ["all"] },
       { name: "replicasets", singularName: "replicaset", namespaced: true, kind: "ReplicaSet", verbs: ["create", "get", "list"], shortNames: ["rs"], categories: ["all"] },
+      { name: "deployments", singularName: "deployment", namespaced: true, kind: "Deployment", verbs: ["create", "get", "list"], shortNames: ["deploy"], categories: ["all"] },
     ],
   },
   {

@@ -88,6 +88,15 @@ export interface ReplicaSet {
   status: { replicas: number; readyReplicas: number };
 }
 
+/** A Deployment, kept just far enough to own one ReplicaSet: its selector and its Ready count. */
+export interface Deployment {
+  kind: "Deployment";
+  apiVersion: "apps/v1";
+  metadata: ObjectMeta;
+  spec: ReplicaSet["spec"];
+  status: { replicas: number; readyReplicas: number; availableReplicas: number };
+}
+
 /** A cluster-scoped Node: cordoned when spec.unschedulable is true. */
 export interface Node {
   kind: "Node";

@@ -9,6 +9,8 @@ export interface RunningSandbox {
   url: string;
   /** The CA to trust, when served over TLS. */
   caPem: string | null;
+  /** TCP connections accepted so far: how well a client reuses its connections. */
+  connectionsAccepted(): number;
   close(): Promise<void>;
 }
 
@@ -19,7 +21,7 @@ export async function serveSandbox(
 ): Promise<RunningSandbox> {
   const app = createSandboxApp(cluster);
   const host = options.host ?? "127.0.0.1";
-  const material = options.tls === false ? null : options.tls === true || options.tls === undefined ? makeTls() : options.tls;
+  const material = options.tls === false ? null : options.tls === true || options.tls === undefined ? await makeTls() : options.tls;
   const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
     const s = serve(
       {
@@ -32,11 +34,14 @@ export async function serveSandbox(
     );
     s.once("error", reject);
   });
+  let accepted = 0;
+  server.on("connection", () => accepted++);
   const { port } = server.address() as AddressInfo;
   const hostInUrl = host.includes(":") ? `[${host}]` : host;
   return {
     url: `${material ? "https" : "http"}://${hostInUrl}:${port}`,
     caPem: material?.caPem ?? null,
+    connectionsAccepted: () => accepted,
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());

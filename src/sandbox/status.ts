@@ -32,6 +32,7 @@ export const PODS: Resource = { group: "", plural: "pods" };
 export const PDBS: Resource = { group: "policy", plural: "poddisruptionbudgets" };
 export const NAMESPACES: Resource = { group: "", plural: "namespaces" };
 export const REPLICASETS: Resource = { group: "apps", plural: "replicasets" };
+export const DEPLOYMENTS: Resource = { group: "apps", plural: "deployments" };
 export const DAEMONSETS: Resource = { group: "apps", plural: "daemonsets" };
 export const NODES: Resource = { group: "", plural: "nodes" };
 

@@ -1,7 +1,7 @@
 import { recordBlock, type BlockHistory, type StuckPolicy } from "../eviction/attempts.js";
 import { gcra, type GcraDecision } from "../ratelimit/gcra.js";
 import { decideBegin, type IdempotencyRecord } from "./idempotency-record.js";
-import type { IdempotencyBegin, LimitCharge, StateStore, StoredResponse } from "./ports.js";
+import { systemClock, type Clock, type IdempotencyBegin, type LimitCharge, type StateStore, type StoredOperation, type StoredResponse } from "./ports.js";
 
 /** The default bound on entries of each kind (config store.maxKeys). */
 export const DEFAULT_MAX_KEYS = 500_000;
@@ -56,6 +56,10 @@ class Bounded<T> {
   sweep(now: number): void {
     for (const [key, entry] of this.entries) if (entry.expires <= now) this.entries.delete(key);
   }
+
+  keys(now: number): string[] {
+    return [...this.entries].filter(([, e]) => e.expires > now).map(([key]) => key);
+  }
 }
 
 /**
@@ -68,15 +72,23 @@ export class MemoryStore implements StateStore {
   private readonly limits: Bounded<number>;
   private readonly idempotency: Bounded<IdempotencyRecord>;
   private readonly history: Bounded<BlockHistory>;
+  private readonly operations: Bounded<StoredOperation & { cancel: boolean }>;
+  private readonly leases: Bounded<string>;
 
-  constructor(maxKeys = DEFAULT_MAX_KEYS) {
+  /** `clock` dates the operations, whose methods take no time of their own (Redis and Durable Objects keep theirs). */
+  constructor(
+    maxKeys = DEFAULT_MAX_KEYS,
+    private readonly clock: Clock = systemClock,
+  ) {
     this.limits = new Bounded(maxKeys);
     this.idempotency = new Bounded(maxKeys);
     this.history = new Bounded(maxKeys);
+    this.operations = new Bounded(maxKeys);
+    this.leases = new Bounded(maxKeys);
   }
 
   get size(): number {
-    return this.limits.size + this.idempotency.size + this.history.size;
+    return this.limits.size + this.idempotency.size + this.history.size + this.operations.size + this.leases.size;
   }
 
   async take(charges: LimitCharge[], now: number): Promise<GcraDecision[]> {
@@ -124,10 +136,51 @@ export class MemoryStore implements StateStore {
     this.history.delete(key);
   }
 
+  async saveOperation(op: StoredOperation, ttlMs: number): Promise<void> {
+    const now = this.clock.now();
+    const cancel = this.operations.get(op.id, now)?.cancel ?? false;
+    this.operations.set(op.id, { ...op, cancel }, now + ttlMs, now);
+  }
+
+  async loadOperation(id: string): Promise<StoredOperation | null> {
+    const op = this.operations.get(id, this.clock.now());
+    return op ? { id: op.id, active: op.active, record: op.record } : null;
+  }
+
+  async requestCancel(id: string, ttlMs: number): Promise<boolean> {
+    const now = this.clock.now();
+    const op = this.operations.get(id, now);
+    if (!op) return false;
+    this.operations.set(id, { ...op, cancel: true }, now + ttlMs, now);
+    return true;
+  }
+
+  async cancelRequested(id: string): Promise<boolean> {
+    return this.operations.get(id, this.clock.now())?.cancel ?? false;
+  }
+
+  async leaseOperation(id: string, holder: string, ttlMs: number, now: number): Promise<boolean> {
+    const current = this.leases.get(id, now);
+    if (current !== null && current !== holder) return false;
+    this.leases.set(id, holder, now + ttlMs, now);
+    return true;
+  }
+
+  async releaseOperation(id: string, holder: string): Promise<void> {
+    if (this.leases.get(id, this.clock.now()) === holder) this.leases.delete(id);
+  }
+
+  async activeOperations(): Promise<string[]> {
+    const now = this.clock.now();
+    return this.operations.keys(now).filter((id) => this.operations.get(id, now)?.active);
+  }
+
   /** Drops every expired entry; the Node entry calls it every minute. */
   sweep(now: number): void {
     this.limits.sweep(now);
     this.idempotency.sweep(now);
     this.history.sweep(now);
+    this.operations.sweep(now);
+    this.leases.sweep(now);
   }
 }

@@ -97,8 +97,36 @@ export interface BlockHistoryStore {
   clear(key: string): Promise<void>;
 }
 
-/** The three stores as one backend (memory, Redis, Durable Objects) provides them. */
-export interface StateStore extends LimiterStore, IdempotencyStore, BlockHistoryStore {
+/** A long-running operation (a drain) as a store keeps it: the service's record, as JSON. */
+export interface StoredOperation {
+  id: string;
+  /** Unfinished: listed by activeOperations, so a replica that starts resumes it. */
+  active: boolean;
+  record: string;
+}
+
+/**
+ * Operations that outlive a request and a replica: their state, a cancel flag kept apart from
+ * it (so a runner's save can never overwrite a cancel), and a lease naming the one runner that
+ * may advance each.
+ */
+export interface OperationStore {
+  /** Creates or replaces an operation, kept for `ttlMs`. */
+  saveOperation(op: StoredOperation, ttlMs: number): Promise<void>;
+  loadOperation(id: string): Promise<StoredOperation | null>;
+  /** Asks the operation to stop; false when there is no such operation. */
+  requestCancel(id: string, ttlMs: number): Promise<boolean>;
+  cancelRequested(id: string): Promise<boolean>;
+  /** Takes or renews the lease for `holder`; false while another holder's lease is live. */
+  leaseOperation(id: string, holder: string, ttlMs: number, now: number): Promise<boolean>;
+  /** Gives the lease up, if `holder` has it. */
+  releaseOperation(id: string, holder: string): Promise<void>;
+  /** The ids of operations saved active and not since saved finished (or expired). */
+  activeOperations(): Promise<string[]>;
+}
+
+/** The stores as one backend (memory, Redis, Durable Objects) provides them. */
+export interface StateStore extends LimiterStore, IdempotencyStore, BlockHistoryStore, OperationStore {
   readonly kind: string;
   close?(): Promise<void>;
 }

@@ -6,7 +6,8 @@ import type { ResolvedHook } from "../auth/webhooks.js";
 import type { GatewayConfig } from "../config/schema.js";
 import type { Answer } from "../service/answer.js";
 import type { ServiceDeps } from "../service/deps.js";
-import type { AuditSink, Clock, ClusterRegistry, Metrics, StateStore } from "../service/ports.js";
+import type { OperationDeps, OperationDriver } from "../service/operations.js";
+import type { AuditSink, Clock, ClusterRegistry, Metrics, OperationStore, StateStore } from "../service/ports.js";
 
 /** Everything the app needs from its runtime: built by the Node or the Workers adapter. */
 export interface GatewayDeps {
@@ -30,6 +31,8 @@ export interface GatewayDeps {
   openapi: object;
   /** False while starting or draining; /readyz answers 503 then. */
   ready: () => boolean;
+  /** Who runs operations (drains): by default a runner in this process; Workers hand them to a Durable Object's alarm. */
+  operationDriver?: (deps: OperationDeps) => OperationDriver;
 }
 
 /** The deps as the surfaces see them: the service's, and what only HTTP needs. */
@@ -38,6 +41,8 @@ export interface AppDeps extends ServiceDeps, Pick<GatewayDeps, "hooks" | "audit
   /** Bearer JWTs of the configured OIDC issuers. */
   oidc: OidcVerifier;
   slack: ResolvedSlack | null;
+  operations: OperationStore;
+  driver: OperationDriver;
 }
 
 export type GatewayEnv = {

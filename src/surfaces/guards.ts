@@ -103,16 +103,30 @@ function unauthorized(c: Context<GatewayEnv>, message: string): Refusal {
  * The REST routes take everything in the body. A query parameter is refused, never ignored:
  * `?dryRun=true` read as nothing would turn a caller's dry run into a real eviction.
  */
-export const noQuery: MiddlewareHandler<GatewayEnv> = async (c, next) => {
-  const names = [...new URL(c.req.url).searchParams.keys()];
-  if (names.length > 0) {
-    const shown = [...new Set(names)].slice(0, 5).map((n) => n.slice(0, 32));
-    const message = `This route takes no query parameters (got ${shown.join(", ")}); send dryRun and the other fields in the JSON body.`;
-    const errors = shown.map((n) => ({ detail: "unknown query parameter", pointer: `#/query/${n.replace(/~/g, "~0").replace(/\//g, "~1")}` }));
-    throw new Refusal(answerOf(gatewayResult(c.get("requestId"), targetOf(c), "invalid", { message }), { errors }));
-  }
-  await next();
-};
+export const noQuery: MiddlewareHandler<GatewayEnv> = onlyQuery([]);
+
+/**
+ * A route that declares query parameters takes those, each at most once, and refuses any other:
+ * an unknown one is never ignored.
+ */
+export function onlyQuery(declared: readonly string[]): MiddlewareHandler<GatewayEnv> {
+  return async (c, next) => {
+    const params = new URL(c.req.url).searchParams;
+    const names = [...params.keys()];
+    const unknown = [...new Set(names.filter((n) => !declared.includes(n)))];
+    const repeated = [...new Set(names.filter((n, i) => declared.includes(n) && names.indexOf(n) !== i))];
+    if (unknown.length > 0 || repeated.length > 0) {
+      const shown = (list: string[]) => list.slice(0, 5).map((n) => n.slice(0, 32));
+      const pointer = (n: string) => `#/query/${n.replace(/~/g, "~0").replace(/\//g, "~1")}`;
+      const takes = declared.length ? `takes only ${declared.join(", ")}, each at most once` : "takes no query parameters";
+      const got = [...(unknown.length ? [`unknown: ${shown(unknown).join(", ")}`] : []), ...(repeated.length ? [`repeated: ${shown(repeated).join(", ")}`] : [])].join("; ");
+      const message = `This route ${takes} (${got})${declared.length ? "" : "; send dryRun and the other fields in the JSON body"}.`;
+      const errors = [...shown(unknown).map((n) => ({ detail: "unknown query parameter", pointer: pointer(n) })), ...shown(repeated).map((n) => ({ detail: "repeated query parameter", pointer: pointer(n) }))];
+      throw new Refusal(answerOf(gatewayResult(c.get("requestId"), targetOf(c), "invalid", { message }), { errors }));
+    }
+    await next();
+  };
+}
 
 /**
  * Reads the body once into c.var.body, refusing one over eviction.maxBodyBytes × scale: by its

@@ -1,10 +1,16 @@
 import * as z from "zod";
 import { GatewayConfig } from "../config/schema.js";
-import { clusterName, namespaceName, podName } from "../eviction/names.js";
+import { clusterName, dns1123Subdomain, namespaceName, podName } from "../eviction/names.js";
 import { BatchItem, BatchRequest, BatchResult } from "../eviction/batch.js";
 import { OUTCOMES, Outcome } from "../eviction/outcome.js";
 import { EvictionRequest } from "../eviction/request.js";
 import { Attempts, DisruptionBudget, EvictionResult, Problem, UpstreamSummary } from "../eviction/result.js";
+import { DrainBudget, DrainPod, DrainRequest, Operation } from "../eviction/operation.js";
+import { OutOfScope, Plan, PlannedPod, PlanRequest } from "../eviction/plan.js";
+import { BudgetList, BudgetSummary, PodList, PodSummary } from "../eviction/pods.js";
+import { SelectionRequest, SelectionResult, Workload } from "../eviction/selection.js";
+import { MAX_SELECTOR_LENGTH } from "../eviction/selector.js";
+import { EvictionWithWait, WaitReport } from "../eviction/wait.js";
 import { ClusterInfo, ClusterList } from "./v1/app.js";
 
 /**
@@ -14,10 +20,48 @@ import { ClusterInfo, ClusterList } from "./v1/app.js";
  */
 export function buildOpenApi(version: string): Record<string, unknown> {
   const registry = z.registry<{ id: string }>();
-  for (const schema of [Outcome, UpstreamSummary, DisruptionBudget, Attempts, EvictionRequest, EvictionResult, Problem, ClusterInfo, ClusterList, BatchItem, BatchRequest, BatchResult]) {
+  for (const schema of [
+    Outcome,
+    UpstreamSummary,
+    DisruptionBudget,
+    Attempts,
+    EvictionRequest,
+    EvictionResult,
+    Problem,
+    ClusterInfo,
+    ClusterList,
+    BatchItem,
+    BatchRequest,
+    BatchResult,
+    WaitReport,
+    EvictionWithWait,
+    PodSummary,
+    BudgetSummary,
+    PodList,
+    BudgetList,
+    Workload,
+    SelectionRequest,
+    SelectionResult,
+    PlanRequest,
+    PlannedPod,
+    OutOfScope,
+    Plan,
+    DrainRequest,
+    DrainPod,
+    DrainBudget,
+    Operation,
+  ]) {
     registry.add(schema, { id: z.globalRegistry.get(schema)!.id! });
   }
-  const generated = z.toJSONSchema(registry, { target: "draft-2020-12", uri: (id) => `#/components/schemas/${id}` }) as { schemas: Record<string, unknown> };
+  // A label selector is a string that is made canonical (a transform): described as the string a caller writes.
+  const generated = z.toJSONSchema(registry, {
+    target: "draft-2020-12",
+    uri: (id) => `#/components/schemas/${id}`,
+    override: (ctx) => {
+      if ((ctx.zodSchema as { _zod?: { def?: { type?: string } } })._zod?.def?.type === "pipe" && !("type" in ctx.jsonSchema)) Object.assign(ctx.jsonSchema, { type: "string", maxLength: MAX_SELECTOR_LENGTH });
+    },
+    unrepresentable: "any",
+  }) as { schemas: Record<string, unknown> };
   const schemas = Object.fromEntries(Object.entries(generated.schemas).map(([id, schema]) => [id, strip(schema)]));
   const inline = (schema: z.ZodType) => strip(z.toJSONSchema(schema, { target: "draft-2020-12" }));
   const ref = (id: string) => ({ $ref: `#/components/schemas/${id}` });
@@ -87,7 +131,7 @@ export function buildOpenApi(version: string): Record<string, unknown> {
               schema: { type: "string", maxLength: 257 },
             },
           ],
-          requestBody: { required: false, content: { "application/json": { schema: ref("EvictionRequest") } } },
+          requestBody: { required: false, content: { "application/json": { schema: ref("EvictionWithWait") } } },
           responses: {
             "200": { description: "evicted, or would-evict for a dry run.", headers: { ...retryHeaders, "Idempotent-Replayed": header("true when this is a stored answer replayed for an Idempotency-Key.") }, content: { "application/json": { schema: ref("EvictionResult") } } },
             ...problemResponses,
@@ -156,6 +200,7 @@ export function buildOpenApi(version: string): Record<string, unknown> {
           responses: { "201": { description: "A Success Status." }, default: { description: "A Failure Status, as kube-apiserver writes it." } },
         },
       },
+      ...operationPaths(ref, unauthorized, problemResponses, pathParam),
       "/v1/clusters": {
         get: {
           operationId: "listClusters",
@@ -173,6 +218,94 @@ export function buildOpenApi(version: string): Record<string, unknown> {
         },
       },
       "/openapi.json": { get: { operationId: "openapi", security: [], summary: "This document", responses: { "200": { description: "OpenAPI 3.1." } } } },
+    },
+  };
+}
+
+/** The read side, selector evictions, plans, drains and operations. */
+function operationPaths(
+  ref: (id: string) => object,
+  unauthorized: object,
+  problems: Record<string, unknown>,
+  pathParam: (name: string, schema: z.ZodType, description: string) => object,
+): Record<string, unknown> {
+  const cluster = pathParam("cluster", clusterName, "A cluster registered with the gateway.");
+  const namespace = pathParam("namespace", namespaceName, "The namespace.");
+  const json = (id: string, description: string) => ({ description, content: { "application/json": { schema: ref(id) } } });
+  const idempotencyKey = {
+    name: "Idempotency-Key",
+    in: "header",
+    required: false,
+    description: "Scoped to the API key. A retry with the same key and request answers the first request's result (Idempotent-Replayed: true) and never runs again.",
+    schema: { type: "string", maxLength: 257 },
+  };
+  const operationId = { name: "id", in: "path", required: true, schema: { type: "string", format: "uuid" } };
+  const unknownOperation = { description: "No operation with this id is visible to this API key (only its creator sees it).", content: { "application/problem+json": { schema: ref("Problem") } } };
+  return {
+    "/v1/clusters/{cluster}/namespaces/{namespace}/pods": {
+      get: {
+        operationId: "listPods",
+        summary: "The namespace's pods: phase, Ready, node, owner and the budgets that cover each (scope action read)",
+        parameters: [cluster, namespace, { name: "labelSelector", in: "query", required: false, description: "A label selector, e.g. app=web. No other query parameter is taken.", schema: { type: "string", maxLength: 1024 } }],
+        responses: { "200": json("PodList", "The pods."), ...problems, "401": unauthorized },
+      },
+    },
+    "/v1/clusters/{cluster}/namespaces/{namespace}/budgets": {
+      get: {
+        operationId: "listBudgets",
+        summary: "The namespace's PodDisruptionBudgets: desired and current healthy, disruptions allowed (scope action read)",
+        parameters: [cluster, namespace],
+        responses: { "200": json("BudgetList", "The budgets."), ...problems, "401": unauthorized },
+      },
+    },
+    "/v1/clusters/{cluster}/namespaces/{namespace}/evictions": {
+      post: {
+        operationId: "evictSelected",
+        summary: "Evict up to max Ready pods of a label selector or a workload, one at a time through the single eviction (scope action evict, or dry-run)",
+        parameters: [cluster, namespace, idempotencyKey],
+        requestBody: { required: true, content: { "application/json": { schema: ref("SelectionRequest") } } },
+        responses: { "200": json("SelectionResult", "A result per pod tried, in order; it stops at the first that could not be evicted."), ...problems, "401": unauthorized },
+      },
+    },
+    "/v1/clusters/{cluster}/plans": {
+      post: {
+        operationId: "plan",
+        summary: "What evicting pods, a selector's pods or a node's pods would do now, and the order a drain would take; changes nothing (scope action read)",
+        parameters: [cluster],
+        requestBody: { required: true, content: { "application/json": { schema: ref("PlanRequest") } } },
+        responses: { "200": json("Plan", "The plan."), ...problems, "401": unauthorized },
+      },
+    },
+    "/v1/clusters/{cluster}/nodes/{node}/drain": {
+      post: {
+        operationId: "drainNode",
+        summary: "Start draining a node: cordon it, then evict its pods paced by their budgets (scope action drain; evict in each pod's namespace)",
+        parameters: [cluster, pathParam("node", dns1123Subdomain, "The node."), idempotencyKey],
+        requestBody: { required: false, content: { "application/json": { schema: ref("DrainRequest") } } },
+        responses: {
+          "202": { description: "The operation, started; follow Location.", headers: { Location: { description: "/v1/operations/{id}", schema: { type: "string" } } }, content: { "application/json": { schema: ref("Operation") } } },
+          ...problems,
+          "401": unauthorized,
+        },
+      },
+    },
+    "/v1/operations/{id}": {
+      get: {
+        operationId: "getOperation",
+        summary: "An operation's progress, per pod; with Accept: text/event-stream, as server-sent events (progress…, then done)",
+        parameters: [operationId],
+        responses: {
+          "200": { description: "The operation.", content: { "application/json": { schema: ref("Operation") }, "text/event-stream": { schema: { type: "string", description: "event: progress|done, data: an Operation" } } } },
+          "404": unknownOperation,
+          "401": unauthorized,
+        },
+      },
+      delete: {
+        operationId: "cancelOperation",
+        summary: "Cancel a running operation: it stops before its next eviction",
+        parameters: [operationId],
+        responses: { "202": json("Operation", "Cancel requested."), "200": json("Operation", "It had already ended."), "404": unknownOperation, "401": unauthorized },
+      },
     },
   };
 }

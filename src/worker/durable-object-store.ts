@@ -1,6 +1,9 @@
 import type { BlockHistory, StuckPolicy } from "../eviction/attempts.js";
 import type { GcraDecision } from "../ratelimit/gcra.js";
-import type { IdempotencyBegin, LimitCharge, StateStore, StoredResponse } from "../service/ports.js";
+import type { IdempotencyBegin, LimitCharge, StateStore, StoredOperation, StoredResponse } from "../service/ports.js";
+
+/** The one object that lists active operations (a small set: one id per running drain). */
+const OPERATION_INDEX = "ops:index";
 import type { GatewayState } from "./state-object.js";
 
 /**
@@ -56,5 +59,34 @@ export class DurableObjectStore implements StateStore {
 
   clear(key: string): Promise<void> {
     return this.object(`hist:${key}`).clear();
+  }
+
+  async saveOperation(op: StoredOperation, ttlMs: number): Promise<void> {
+    await this.object(`op:${op.id}`).opSave(op, ttlMs);
+    await this.object(OPERATION_INDEX).indexSet(op.id, op.active, Date.now() + ttlMs);
+  }
+
+  loadOperation(id: string): Promise<StoredOperation | null> {
+    return this.object(`op:${id}`).opLoad();
+  }
+
+  requestCancel(id: string, ttlMs: number): Promise<boolean> {
+    return this.object(`op:${id}`).opCancel(ttlMs);
+  }
+
+  cancelRequested(id: string): Promise<boolean> {
+    return this.object(`op:${id}`).opCancelled();
+  }
+
+  leaseOperation(id: string, holder: string, ttlMs: number, _now: number): Promise<boolean> {
+    return this.object(`op:${id}`).opLease(holder, ttlMs);
+  }
+
+  releaseOperation(id: string, holder: string): Promise<void> {
+    return this.object(`op:${id}`).opRelease(holder);
+  }
+
+  activeOperations(): Promise<string[]> {
+    return this.object(OPERATION_INDEX).indexList();
   }
 }

@@ -1,8 +1,14 @@
 import { DurableObject } from "cloudflare:workers";
+import { drainTick, DRAIN_TICK_MS } from "../service/drain.js";
+import { OPERATION_LEASE_MS } from "../service/operation-runner.js";
+import type { WorkerEnv } from "./bindings.js";
+import { gatewayFor } from "./gateway.js";
 import { recordBlock, type BlockHistory, type StuckPolicy } from "../eviction/attempts.js";
 import { gcra, type GcraDecision, type GcraLimit } from "../ratelimit/gcra.js";
 import { decideBegin, type IdempotencyRecord } from "../service/idempotency-record.js";
-import type { IdempotencyBegin, StoredResponse } from "../service/ports.js";
+import type { IdempotencyBegin, StoredOperation, StoredResponse } from "../service/ports.js";
+
+type OperationState = { op: StoredOperation; cancel: boolean };
 
 /**
  * One Durable Object per key (a limit's key, an idempotency key, a pod's history): never one
@@ -55,10 +61,95 @@ export class GatewayState extends DurableObject {
     await this.ctx.storage.deleteAll();
   }
 
+  // An operation's object ("op:<id>"): its record, a cancel flag a save keeps, and a lease.
+
+  async opSave(op: StoredOperation, ttlMs: number): Promise<void> {
+    const now = Date.now();
+    const cancel = (await this.live<OperationState>(now))?.cancel ?? false;
+    await this.keep({ op, cancel } satisfies OperationState, now + ttlMs);
+  }
+
+  async opLoad(): Promise<StoredOperation | null> {
+    return (await this.live<OperationState>(Date.now()))?.op ?? null;
+  }
+
+  async opCancel(ttlMs: number): Promise<boolean> {
+    const now = Date.now();
+    const state = await this.live<OperationState>(now);
+    if (!state) return false;
+    await this.keep({ ...state, cancel: true }, now + ttlMs);
+    return true;
+  }
+
+  async opCancelled(): Promise<boolean> {
+    return (await this.live<OperationState>(Date.now()))?.cancel ?? false;
+  }
+
+  async opLease(holder: string, ttlMs: number): Promise<boolean> {
+    const now = Date.now();
+    const lease = await this.ctx.storage.get<{ holder: string; until: number }>("lease");
+    if (lease && lease.until > now && lease.holder !== holder) return false;
+    await this.ctx.storage.put("lease", { holder, until: now + ttlMs });
+    return true;
+  }
+
+  async opRelease(holder: string): Promise<void> {
+    const lease = await this.ctx.storage.get<{ holder: string; until: number }>("lease");
+    if (lease?.holder === holder) await this.ctx.storage.delete("lease");
+  }
+
+  // The index object ("ops:index"): the ids of active operations, each until its record expires.
+
+  async indexSet(id: string, active: boolean, expires: number): Promise<void> {
+    const now = Date.now();
+    const ids = Object.fromEntries(Object.entries((await this.live<Record<string, number>>(now)) ?? {}).filter(([, until]) => until > now));
+    if (active) ids[id] = expires;
+    else delete ids[id];
+    if (Object.keys(ids).length === 0) await this.ctx.storage.deleteAll();
+    else await this.keep(ids, Math.max(...Object.values(ids)));
+  }
+
+  async indexList(): Promise<string[]> {
+    const now = Date.now();
+    return Object.entries((await this.live<Record<string, number>>(now)) ?? {})
+      .filter(([, until]) => until > now)
+      .map(([id]) => id);
+  }
+
+  // A runner object ("run:<id>"): its alarm advances one operation a tick at a time.
+
+  async runOperation(id: string): Promise<void> {
+    await this.ctx.storage.put("run", id);
+    await this.ctx.storage.setAlarm(Date.now());
+  }
+
   override async alarm(): Promise<void> {
+    const run = await this.ctx.storage.get<string>("run");
+    if (run !== undefined) return this.tick(run);
     const expires = await this.ctx.storage.get<number>("expires");
     if (expires === undefined || expires <= Date.now()) await this.ctx.storage.deleteAll();
     else await this.ctx.storage.setAlarm(expires);
+  }
+
+  /** One tick of the operation, under its lease; the next alarm is set until it is over. */
+  private async tick(id: string): Promise<void> {
+    const built = await gatewayFor(this.env as unknown as WorkerEnv);
+    if ("error" in built) return this.ctx.storage.deleteAll();
+    const holder = `alarm:${id}`;
+    let next = DRAIN_TICK_MS;
+    try {
+      if (await built.deps.operations.leaseOperation(id, holder, OPERATION_LEASE_MS, Date.now())) {
+        const tick = await drainTick(built.deps, id);
+        if (tick.done) {
+          await built.deps.operations.releaseOperation(id, holder);
+          return this.ctx.storage.deleteAll();
+        }
+        next = tick.nextInMs;
+      }
+    } catch (error) {
+      console.error(JSON.stringify({ level: "error", msg: "operation tick failed", operation: id, error: error instanceof Error ? error.name : "unknown" }));
+    }
+    await this.ctx.storage.setAlarm(Date.now() + next);
   }
 
   private async live<T>(now: number): Promise<T | undefined> {

@@ -21,7 +21,7 @@ const NS = "drainme";
 const HIDDEN = "secret";
 const KEY = "egw_drainer1_DDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDD";
 const READER = "egw_reader01_EEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEE";
-const gatewayTls = makeTls();
+const gatewayTls = await makeTls();
 const tlsAgent = new Agent({ connect: { ca: gatewayTls.caPem } });
 let sandbox: TestSandbox;
 let s: SandboxClient;

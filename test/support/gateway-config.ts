@@ -1,5 +1,5 @@
 import type { ClusterConfig, GatewayConfigInput, SecretRef } from "../../src/config/schema.js";
-import { testKeyEntries } from "./keys.js";
+import { opsKeyEntries, testKeyEntries } from "./keys.js";
 
 /** Timeout used for the "hang" fault: short, so the suite stays fast. */
 export const TEST_UPSTREAM_TIMEOUT_MS = 1500;
@@ -18,7 +18,7 @@ export async function testGatewayConfig(sandbox: { server: string; token: Secret
   });
   return {
     clusters: [at("sandbox"), at("limited"), at("refused", sandbox.server.replace(/:\d+$/, ":1"))],
-    apiKeys: await testKeyEntries(),
+    apiKeys: [...(await testKeyEntries()), ...(await opsKeyEntries())],
     rateLimits: [{ name: "tight", key: "api-key", clusters: ["limited"], requests: 2, perSeconds: 3600 }],
     eviction: { upstreamTimeoutMs: TEST_UPSTREAM_TIMEOUT_MS },
   };

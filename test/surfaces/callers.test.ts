@@ -24,7 +24,7 @@ const NEW_SECRET = `whsec_${randomBytes(24).toString("base64")}`;
 const ALERT_TOKEN = `am-${randomBytes(16).toString("hex")}`;
 const env = { T: ADMIN_TOKEN, HOOK_OLD: OLD_SECRET, HOOK_NEW: NEW_SECRET, ALERT_TOKEN };
 
-const gatewayTls = makeTls();
+const gatewayTls = await makeTls();
 const tlsAgent = new Agent({ connect: { ca: gatewayTls.caPem } });
 let sandbox: TestSandbox;
 let s: SandboxClient;

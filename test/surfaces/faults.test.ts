@@ -21,9 +21,10 @@ beforeAll(async () => {
   faults = await startFaultServer();
   const ca = (pem: string) => Buffer.from(pem).toString("base64");
   const token = { env: "T" };
+  const strangerCa = (await makeTls()).caPem;
   const cluster = (name: string): ClusterConfig => {
     if (name === "refused") return { name, type: "token", server: "https://127.0.0.1:1", token, caData: ca(sandbox.https.caPem!) };
-    if (name === "tls") return { name, type: "token", server: sandbox.https.url, token, caData: ca(makeTls().caPem) };
+    if (name === "tls") return { name, type: "token", server: sandbox.https.url, token, caData: ca(strangerCa) };
     return { name, type: "token", server: faults.url, token };
   };
   const config = parseConfig({

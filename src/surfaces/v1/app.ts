@@ -6,13 +6,18 @@ import { gatewayResult } from "../../eviction/build.js";
 import { validateEviction } from "../../eviction/validate.js";
 import { answerOf, Refusal } from "../../service/answer.js";
 import { runBatch } from "../../service/batch.js";
-import { evictOnce } from "../../service/evict-once.js";
+import { evictAndWait } from "../../service/evict-wait.js";
 import type { GatewayEnv } from "../context.js";
 import { addressLimit, authenticate, limitBody, noQuery, targetOf } from "../guards.js";
 import { parseJsonBody } from "../json-body.js";
 import { renderRefusals } from "../refusals.js";
 import { INTERNAL_ERROR_DETAIL, renderRouteProblem } from "../route-problem.js";
+import { registerOperationRoutes } from "./operation-routes.js";
+import { registerPlanRoutes } from "./plan-routes.js";
+import { registerReadRoutes } from "./read-routes.js";
+import { registerSelectionRoutes } from "./selection-routes.js";
 import { renderJson, renderProblem } from "./render.js";
+import { splitWait } from "./wait-fields.js";
 
 export const EVICTION_PATH = "/v1/clusters/:cluster/namespaces/:namespace/pods/:pod/eviction";
 export const BATCH_PATH = "/v1/evictions";
@@ -41,9 +46,11 @@ export function v1Surface(): Hono<GatewayEnv> {
     const requestId = c.get("requestId");
     const target = targetOf(c);
     const body = parseJsonBody(c.get("body"), c.req.header("content-type"), requestId, target);
-    const input = validateEviction(requestId, target, body);
+    // wait and waitFor belong to this route only (not to batch items or /k8s): split off, validated on their own.
+    const { rest, wait } = splitWait(c, body, target);
+    const input = validateEviction(requestId, target, rest);
     if (!input.ok) throw new Refusal(answerOf(input.result, { errors: input.errors }));
-    return renderProblem(c, await evictOnce(c.get("deps"), requestId, c.get("caller"), input.target, input.request, c.req.header("idempotency-key")));
+    return renderProblem(c, await evictAndWait(c.get("deps"), requestId, c.get("caller"), input.target, input.request, c.req.header("idempotency-key"), wait));
   });
 
   /** POST /v1/evictions: up to 100 evictions in one request, a result per item. */
@@ -68,5 +75,10 @@ export function v1Surface(): Hono<GatewayEnv> {
     };
     return renderJson(c, body);
   });
+
+  registerReadRoutes(v1);
+  registerPlanRoutes(v1);
+  registerSelectionRoutes(v1);
+  registerOperationRoutes(v1);
   return v1;
 }
