@@ -23,6 +23,8 @@ export default defineConfig({
                 GATEWAY_CONFIG: inject("workerGatewayConfig"),
                 SANDBOX_TOKEN: inject("sandboxToken"),
                 SANDBOX_URL: inject("sandboxUrl"),
+                OIDC_PRIVATE_JWK: inject("oidcPrivateJwk"),
+                SLACK_SIGNING_SECRET: inject("slackSigningSecret"),
               },
             },
           })),

@@ -1,9 +1,11 @@
 import { Hono } from "hono";
 import { ApiKeyVerifier } from "./auth/api-keys.js";
+import { OidcVerifier } from "./auth/oidc.js";
 import { LocalOperationRunner } from "./service/operation-runner.js";
 import { noMetrics } from "./service/ports.js";
 import { StateGuard } from "./service/state-guard.js";
 import type { AppDeps, GatewayDeps, GatewayEnv } from "./surfaces/context.js";
+import { chatSurface } from "./surfaces/chat/app.js";
 import { healthSurface } from "./surfaces/health.js";
 import { hooksSurface } from "./surfaces/hooks/app.js";
 import { k8sSurface } from "./surfaces/k8s/app.js";
@@ -33,7 +35,9 @@ export function createApp(deps: GatewayDeps): Hono<GatewayEnv> {
     operations: store,
     metrics: deps.metrics ?? noMetrics,
     guard: new StateGuard(store, deps.config.store?.failMode ?? "closed", deps.clock),
-    keys: new ApiKeyVerifier(deps.config.apiKeys),
+    keys: new ApiKeyVerifier(deps.config.apiKeys, deps.clock),
+    oidc: new OidcVerifier(deps.config.oidc.issuers, deps.clock),
+    slack: deps.slack ?? null,
     driver: { start: async () => {} },
   };
   appDeps.driver = operationDriver ? operationDriver(appDeps) : new LocalOperationRunner(() => appDeps);
@@ -65,5 +69,6 @@ export function createApp(deps: GatewayDeps): Hono<GatewayEnv> {
   app.route("/", v1Surface());
   app.route("/", hooksSurface());
   app.route("/", k8sSurface());
+  app.route("/", chatSurface());
   return app;
 }

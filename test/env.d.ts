@@ -6,6 +6,8 @@ declare namespace Cloudflare {
   interface Env {
     SANDBOX_URL: string;
     SANDBOX_TOKEN: string;
+    OIDC_PRIVATE_JWK: string;
+    SLACK_SIGNING_SECRET: string;
     GATEWAY_STATE: DurableObjectNamespace<import("../src/worker/state-object.js").GatewayState>;
   }
 }

@@ -87,6 +87,12 @@ export const ApiKeyConfig = z
     hash: z.string().regex(/^sha256:[0-9a-f]{64}$/, "must be sha256:<64 hex digits>, as `npm run keygen` prints"),
     description: z.string().max(200).optional(),
     scopes: z.array(Scope).min(1),
+    // ---- Keys with a lifecycle (issue 13) ----
+    expiresAt: z.iso
+      .datetime({ offset: true })
+      .optional()
+      .meta({ description: "From this instant on the key is refused (401); e.g. 2026-12-31T00:00:00Z. `npm run keygen -- --expires 90d` sets it. Default: never." }),
+    // ---- end of keys with a lifecycle ----
   })
   .meta({ id: "ApiKeyConfig" });
 export type ApiKeyConfig = z.infer<typeof ApiKeyConfig>;
@@ -196,6 +202,113 @@ export const StoreConfig = z
   });
 export type StoreConfig = z.infer<typeof StoreConfig>;
 
+// ---- OIDC callers (issue 13): workload identities (GitHub Actions, GitLab CI, Kubernetes service accounts) ----
+
+/** Asymmetric JWS algorithms only: `none` and HMAC (a shared secret) are never right for a public issuer. */
+const OIDC_ALGORITHMS = ["RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA"] as const;
+const claimName = z.string().regex(/^[A-Za-z0-9_.:-]{1,64}$/, "must be a claim name (A-Z, a-z, 0-9, _ . : -)");
+/** `{claim}` placeholders; everything else is literal. */
+const CALLER_ID_TEMPLATE = /^(?:[A-Za-z0-9._@/:+=-]|\{[A-Za-z0-9_.:-]{1,64}\})+$/;
+
+export const OidcRule = z
+  .strictObject({
+    match: z
+      .record(claimName, z.string().min(1).max(256))
+      .refine((m) => Object.keys(m).length > 0, "name at least one claim")
+      .meta({ description: "Every named claim must match its pattern (exact, or a glob with * and ?); a list claim matches if any of its items does." }),
+    scopes: z.array(Scope).min(1),
+  })
+  .meta({ id: "OidcRule", description: "Tokens whose claims match get these scopes; the scopes of every matching rule add up." });
+
+export const OidcIssuer = z
+  .strictObject({
+    name: z.string().regex(/^[a-z0-9]([-a-z0-9]{0,30}[a-z0-9])?$/, "must be an RFC 1123 label of up to 32 characters").meta({ description: "Names the issuer in caller ids: oidc:<name>:…" }),
+    issuer: z.url({ protocol: /^https?$/ }).meta({ description: "The exact `iss` of its tokens, e.g. https://token.actions.githubusercontent.com." }),
+    audience: z.string().min(1).max(256).meta({ description: "The `aud` its tokens must carry for this gateway." }),
+    jwksUri: z.url({ protocol: /^https?$/ }).optional().meta({ description: "Where its signing keys are published; fetched, cached, and fetched again for a key id it has not seen (at most once per cooldown)." }),
+    jwks: z
+      .strictObject({ keys: z.array(z.record(z.string(), z.unknown())).min(1).max(20) })
+      .optional()
+      .meta({ description: "The signing keys inline (public JWKs), for issuers the gateway cannot reach." }),
+    algorithms: z
+      .array(z.string())
+      .min(1)
+      .default(["RS256", "ES256"])
+      .meta({ description: `Accepted JWS algorithms, of ${OIDC_ALGORITHMS.join(", ")}.` }),
+    clockSkewSeconds: z.number().int().min(0).max(300).default(30).meta({ description: "Allowance for clocks that differ, on exp and nbf." }),
+    jwksCacheSeconds: z.number().int().min(10).max(86_400).default(600).meta({ description: "How long fetched keys are used before they are fetched again." }),
+    jwksCooldownSeconds: z.number().int().min(1).max(3600).default(30).meta({ description: "The shortest time between two fetches for unknown key ids." }),
+    callerId: z
+      .string()
+      .max(200)
+      .regex(CALLER_ID_TEMPLATE, "may hold A-Z a-z 0-9 . _ @ / : + = - and {claim} placeholders")
+      .default("{sub}")
+      .meta({ description: "The caller id after oidc:<name>:, from claims: e.g. {repository}@{ref} gives oidc:github:acme/deploy@refs/heads/main." }),
+    rules: z.array(OidcRule).min(1),
+  })
+  .superRefine((issuer, ctx) => {
+    if (!issuer.jwksUri === !issuer.jwks) ctx.addIssue({ code: "custom", path: ["jwksUri"], message: "give jwksUri or jwks, exactly one" });
+    issuer.algorithms.forEach((alg, i) => {
+      if (alg === "none") ctx.addIssue({ code: "custom", path: ["algorithms", i], message: "none (an unsigned token) is never accepted" });
+      else if (/^HS/i.test(alg)) ctx.addIssue({ code: "custom", path: ["algorithms", i], message: `${alg} is HMAC: its key is a shared secret, which a public issuer's tokens cannot use` });
+      else if (!(OIDC_ALGORITHMS as readonly string[]).includes(alg)) ctx.addIssue({ code: "custom", path: ["algorithms", i], message: `must be one of ${OIDC_ALGORITHMS.join(", ")}` });
+    });
+    issuer.jwks?.keys.forEach((key, i) => {
+      if (key.kty === "oct") ctx.addIssue({ code: "custom", path: ["jwks", "keys", i, "kty"], message: "a symmetric key (oct) cannot verify a public issuer's tokens" });
+      for (const member of ["d", "p", "q", "dp", "dq", "qi", "k"]) {
+        if (member in key) ctx.addIssue({ code: "custom", path: ["jwks", "keys", i, member], message: "is private key material: give the public key only" });
+      }
+    });
+  })
+  .meta({ id: "OidcIssuer", description: "An OIDC issuer whose bearer JWTs (id tokens) are callers." });
+export type OidcIssuer = z.infer<typeof OidcIssuer>;
+
+export const OidcSettings = z
+  .strictObject({ issuers: z.array(OidcIssuer).default([]) })
+  .meta({ id: "OidcSettings", description: "Callers that present a JWT from a trusted issuer instead of an API key." });
+
+// ---- end of the OIDC callers block ----
+
+// ---- Chat callers (issue 13): the native Slack slash command at POST /v1/chat/slack ----
+
+const slackId = z.string().min(1).max(64).regex(/^[A-Za-z0-9*?_-]+$/, "may hold A-Z, a-z, 0-9, _ - and the wildcards * and ?");
+
+export const SlackRule = z
+  .strictObject({
+    match: z
+      .strictObject({
+        teamId: slackId.optional(),
+        userId: slackId.optional(),
+        channelId: slackId.optional(),
+      })
+      .refine((m) => Object.keys(m).length > 0, "name at least one of teamId, userId, channelId")
+      .meta({ description: "Slack ids (exact, or globs with * and ?); every one given must match." }),
+    scopes: z.array(Scope).min(1),
+    confirm: z
+      .boolean()
+      .default(false)
+      .meta({ description: "A real eviction by a person this rule matches first shows an Evict button (to them only); it runs when they press it. Needs the app's Interactivity Request URL set to /v1/chat/slack too." }),
+  })
+  .meta({ id: "SlackRule", description: "Who, where, may do what: the scopes of every matching rule add up." });
+
+export const SlackSettings = z
+  .strictObject({
+    signingSecret: SecretRef.meta({ description: "The Slack app's Signing Secret (Basic Information → App Credentials)." }),
+    rules: z.array(SlackRule).min(1),
+    responseUrlOrigins: z
+      .array(z.url({ protocol: /^https?$/ }).transform((u) => new URL(u).origin))
+      .min(1)
+      .default(["https://hooks.slack.com"])
+      .meta({ description: "The only origins the gateway posts a late outcome to (a command's response_url); anything else is refused before any eviction." }),
+    answerWithinMs: z.number().int().min(200).max(2800).default(2500).meta({ description: "Past this, Slack is told 'working on it' and the outcome goes to response_url (Slack allows 3 s)." }),
+  })
+  .meta({ id: "SlackSettings", description: "A Slack app's slash command (e.g. /evict), verified by its v0 request signature." });
+export type SlackSettings = z.infer<typeof SlackSettings>;
+
+export const ChatSettings = z.strictObject({ slack: SlackSettings.optional() }).meta({ id: "ChatSettings", description: "Chat commands." });
+
+// ---- end of the chat callers block ----
+
 // ---- Operations (Node only; Workers ignore them): where /metrics is served and how long a drain may take. ----
 
 export const MetricsSettings = z
@@ -242,6 +355,9 @@ export const GatewayConfig = z
       .optional()
       .meta({ description: "Read the client's address from this header (e.g. x-real-ip behind a proxy you trust); default the socket's address on Node, cf-connecting-ip on Workers." }),
     eviction: EvictionSettings.prefault({}),
+    // Callers beyond API keys (issue 13).
+    oidc: OidcSettings.prefault({}),
+    chat: ChatSettings.prefault({}),
     // Operations (Node only).
     metrics: MetricsSettings.prefault({}),
     shutdown: ShutdownSettings.prefault({}),
@@ -251,6 +367,8 @@ export const GatewayConfig = z
     unique(config.apiKeys.map((k) => k.id), ["apiKeys"], "API key id", ctx);
     unique(config.rateLimits.map((p) => p.name), ["rateLimits"], "rate limit name", ctx);
     unique(config.hooks.map((h) => h.name), ["hooks"], "hook name", ctx);
+    unique(config.oidc.issuers.map((i) => i.name), ["oidc", "issuers"], "OIDC issuer name", ctx);
+    unique(config.oidc.issuers.map((i) => i.issuer), ["oidc", "issuers"], "OIDC issuer URL", ctx);
     config.clusters.forEach((c, i) => {
       if (c.type === "token" && c.caFile && c.caData) ctx.addIssue({ code: "custom", path: ["clusters", i, "caData"], message: "give caFile or caData, not both" });
     });

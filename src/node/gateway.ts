@@ -3,20 +3,20 @@ import { createServer, type IncomingMessage, type Server } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
 import { getRequestListener } from "@hono/node-server";
-import { createApp } from "../app.js";
+import type { Hono } from "hono";
 import { entryFor, generateApiKey } from "../auth/api-keys.js";
-import { resolveHooks } from "../auth/webhooks.js";
 import { DEMO_KEY_SCOPES, embeddedConfig } from "../config/embedded.js";
 import { parseConfig, type GatewayConfig } from "../config/schema.js";
 import { routeProblem } from "../eviction/problem.js";
 import { bufferedAuditSink } from "../service/audit.js";
-import { buildClusterRegistry } from "../service/clusters.js";
 import { LocalOperationRunner } from "../service/operation-runner.js";
+import type { OperationDeps } from "../service/operations.js";
 import { systemClock, type AuditSink } from "../service/ports.js";
-import { nodeClusterTypes } from "./clusters.js";
+import type { GatewayEnv } from "../surfaces/context.js";
 import { Drain, within } from "./drain.js";
 import { startMetricsServer, type MetricsServer } from "./metrics-server.js";
 import { prometheusMetrics } from "./prometheus.js";
+import { ConfigGenerations, type SharedDeps } from "./reload.js";
 import { nodeSecretReader } from "./secrets.js";
 import { nodeStore } from "./store.js";
 
@@ -55,6 +55,8 @@ export interface NodeGateway {
    * timeout (config shutdown.drainTimeoutSeconds), then closes what is left.
    */
   close(): Promise<void>;
+  /** Swaps in a new config (reload.ts); throws a ConfigError, and keeps the current one, when it cannot be used. */
+  reload(config: GatewayConfig): Promise<{ restartOnly: string[] }>;
 }
 
 /** Builds the Node deps (client-node transports, memory or Redis store, Prometheus) and serves the app. */
@@ -70,21 +72,21 @@ export async function startNodeGateway(options: NodeGatewayOptions = {}): Promis
   }
   const clock = systemClock;
   const secrets = nodeSecretReader(env);
-  const hooks = await resolveHooks(config.hooks, secrets);
-  const clusters = await buildClusterRegistry(config.clusters, nodeClusterTypes, secrets, config.eviction.circuitBreaker, clock, "Node");
-  const store = await nodeStore(config.store, secrets, clock, (line) => console.error(JSON.stringify(line))).catch(async (error: unknown) => {
-    await clusters.close();
-    throw error;
-  });
+  const store = await nodeStore(config.store, secrets, clock, (line) => console.error(JSON.stringify(line)));
   const drain = new Drain();
   const metrics = prometheusMetrics();
   let runner: LocalOperationRunner | null = null;
+  let current: OperationDeps | null = null;
   const stdoutAudit = bufferedAuditSink((chunk) => process.stdout.write(chunk));
-  const app = createApp({
-    config,
-    clusters,
+  // Prometheus scrapes /metrics (Node only); it holds counts and names, nothing secret. Given a
+  // port of its own, it is served there alone and the public listener answers it 404.
+  const metricsPort = options.metricsPort ?? config.metrics.port;
+  const withMetrics = (app: Hono<GatewayEnv>) => {
+    if (metricsPort === undefined) app.get("/metrics", async (c) => c.body(await metrics.registry.metrics(), 200, { "Content-Type": metrics.registry.contentType }));
+  };
+  // Each config is a generation (reload.ts): the store, metrics and audit outlive them all.
+  const shared: SharedDeps = {
     store,
-    hooks,
     metrics,
     // Reading the IncomingMessage directly spares building a web Request for every body.
     requestBody: (c) => (c.env as { incoming?: IncomingMessage } | undefined)?.incoming ?? null,
@@ -95,13 +97,17 @@ export async function startNodeGateway(options: NodeGatewayOptions = {}): Promis
     openapi,
     ready: () => !drain.draining,
     // This replica runs the drains it starts, and resumes any whose replica stopped (see resume below).
-    operationDriver: (deps) => (runner = new LocalOperationRunner(() => deps)),
+    // One runner for the process: after a reload it goes on with the newest config's deps.
+    operationDriver: (deps) => {
+      current = deps;
+      return (runner ??= new LocalOperationRunner(() => current!));
+    },
+  };
+  const generations = await ConfigGenerations.start(config, shared, secrets, withMetrics).catch(async (error: unknown) => {
+    await store.close?.();
+    throw error;
   });
-
-  // Prometheus scrapes /metrics (Node only); it holds counts and names, nothing secret. Given a
-  // port of its own, it is served there alone and the public listener answers it 404.
-  const metricsPort = options.metricsPort ?? config.metrics.port;
-  if (metricsPort === undefined) app.get("/metrics", async (c) => c.body(await metrics.registry.metrics(), 200, { "Content-Type": metrics.registry.contentType }));
+  const clusters = generations;
 
   const listener = getRequestListener(async (request, bindings) => {
     if (drain.draining && new URL(request.url).pathname !== "/healthz") {
@@ -111,7 +117,7 @@ export async function startNodeGateway(options: NodeGatewayOptions = {}): Promis
       });
     }
     // The bindings carry the IncomingMessage: the socket address and a direct handle on the body.
-    return drain.track(async () => app.fetch(request, bindings));
+    return drain.track(async () => generations.fetch(request, bindings, (work) => void drain.track(() => work)));
   });
   const server: Server = options.tls ? createHttpsServer({ cert: options.tls.certPem, key: options.tls.keyPem }, listener) : createServer(listener);
   await new Promise<void>((resolve, reject) => {
@@ -139,8 +145,9 @@ export async function startNodeGateway(options: NodeGatewayOptions = {}): Promis
     url: `${options.tls ? "https" : "http"}://${host}:${port}`,
     demoKey,
     metricsUrl: metricsServer?.url ?? null,
+    reload: (next) => generations.reload(next),
     async close() {
-      const drainTimeoutSeconds = config.shutdown.drainTimeoutSeconds;
+      const drainTimeoutSeconds = generations.config.shutdown.drainTimeoutSeconds;
       const cut = await drain.close(server, drainTimeoutSeconds * 1000);
       if (cut > 0) console.error(JSON.stringify({ level: "warn", msg: "drain timeout reached; closed the requests still in flight", inFlight: cut, drainTimeoutSeconds }));
       clearInterval(resumer);

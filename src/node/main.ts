@@ -2,8 +2,9 @@ import { readFileSync } from "node:fs";
 import { ConfigError, type GatewayConfig } from "../config/schema.js";
 import { configPathFrom, loadConfigFile } from "./config-file.js";
 import { DEFAULT_PORT, startNodeGateway } from "./gateway.js";
+import { reloadOnChange } from "./reload.js";
 
-/** The Node entry: reads the config file (or serves the embedded default), listens, and drains on SIGTERM. */
+/** The Node entry: reads the config file (or serves the embedded default), listens, reloads on SIGHUP, and drains on SIGTERM. */
 async function main(): Promise<void> {
   const env = process.env;
   let config: GatewayConfig | undefined;
@@ -37,6 +38,9 @@ async function main(): Promise<void> {
       ].join("\n"),
     );
   }
+  // SIGHUP or an edit of the file reloads it without a restart; the embedded default has nothing to reload.
+  if (path) reloadOnChange(path, gateway, (line) => console.error(JSON.stringify(line)));
+  else process.on("SIGHUP", () => log("SIGHUP ignored: the embedded default has no config file to reload"));
   let stopping = false;
   for (const signal of ["SIGINT", "SIGTERM"] as const) {
     process.on(signal, () => {

@@ -117,5 +117,5 @@ async function trackBlocks(deps: ServiceDeps, target: Target, outcome: Outcome, 
 }
 
 function forbiddenMessage(target: Target, dryRun: boolean): string {
-  return `This API key may not ${dryRun ? "dry-run evictions" : "evict pods"} in ${target.namespace} on ${target.cluster}.`;
+  return `This caller may not ${dryRun ? "dry-run evictions" : "evict pods"} in ${target.namespace} on ${target.cluster}.`;
 }

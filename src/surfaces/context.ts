@@ -1,5 +1,7 @@
 import type { Context } from "hono";
 import type { ApiKeyVerifier, Caller } from "../auth/api-keys.js";
+import type { OidcVerifier } from "../auth/oidc.js";
+import type { ResolvedSlack } from "../auth/slack.js";
 import type { ResolvedHook } from "../auth/webhooks.js";
 import type { GatewayConfig } from "../config/schema.js";
 import type { Answer } from "../service/answer.js";
@@ -14,6 +16,8 @@ export interface GatewayDeps {
   store: StateStore;
   /** The configured webhooks, their secrets read (auth/webhooks.ts resolveHooks). */
   hooks: Map<string, ResolvedHook>;
+  /** The Slack slash command, its signing secret read (auth/slack.ts resolveSlack); none when absent. */
+  slack?: ResolvedSlack | null;
   /** Counters and histograms (Node: Prometheus); none when absent. */
   metrics?: Metrics;
   audit: AuditSink;
@@ -34,6 +38,9 @@ export interface GatewayDeps {
 /** The deps as the surfaces see them: the service's, and what only HTTP needs. */
 export interface AppDeps extends ServiceDeps, Pick<GatewayDeps, "hooks" | "audit" | "requestBody" | "clientAddress" | "openapi" | "ready"> {
   keys: ApiKeyVerifier;
+  /** Bearer JWTs of the configured OIDC issuers. */
+  oidc: OidcVerifier;
+  slack: ResolvedSlack | null;
   operations: OperationStore;
   driver: OperationDriver;
 }

@@ -1,8 +1,11 @@
 import type { Context, MiddlewareHandler } from "hono";
+import type { Caller } from "../auth/api-keys.js";
+import { JWKS_RETRY_SECONDS, looksLikeJwt } from "../auth/oidc.js";
 import { gatewayResult } from "../eviction/build.js";
 import type { Target } from "../eviction/request.js";
 import { evaluate, planAddressLimits } from "../ratelimit/policies.js";
 import { answerOf, Refusal } from "../service/answer.js";
+import { STORE_UNAVAILABLE_STATUS } from "../service/state-guard.js";
 import { readCapped } from "../util/read-capped.js";
 import type { GatewayEnv } from "./context.js";
 
@@ -18,7 +21,7 @@ const PAYLOAD_TOO_LARGE = 413;
 
 const AUTH_MESSAGES = {
   missing: "Send an API key as Authorization: Bearer <key>.",
-  malformed: "The Authorization header does not hold an API key of this gateway (Bearer egw_…).",
+  malformed: "The Authorization header holds neither an API key of this gateway (Bearer egw_…) nor a JWT.",
   unknown: "The API key is not valid.",
 };
 
@@ -55,16 +58,46 @@ export const addressLimit: MiddlewareHandler<GatewayEnv> = async (c, next) => {
   await next();
 };
 
-/** Bearer API keys: sets c.var.caller, or refuses before anything else of the request is read. */
+/**
+ * The caller: a bearer JWT goes to the trusted OIDC issuers, anything else to the API keys. Sets
+ * c.var.caller, or refuses before anything else of the request is read.
+ */
 export const authenticate: MiddlewareHandler<GatewayEnv> = async (c, next) => {
-  const auth = await c.get("deps").keys.verify(c.req.header("authorization"));
+  const deps = c.get("deps");
+  const authorization = c.req.header("authorization");
+  const bearer = /^Bearer +(\S+) *$/i.exec(authorization ?? "")?.[1];
+  if (bearer !== undefined && looksLikeJwt(bearer)) {
+    c.set("caller", await oidcCaller(c, bearer));
+    return next();
+  }
+  const auth = await deps.keys.verify(authorization);
   if (!auth.ok) {
-    const result = gatewayResult(c.get("requestId"), targetOf(c), "unauthorized", { message: AUTH_MESSAGES[auth.reason] });
-    throw new Refusal(answerOf(result, { headers: { "WWW-Authenticate": 'Bearer realm="eviction-gateway"' } }));
+    const message = auth.reason === "expired" ? `The API key expired at ${auth.expiresAt}; ask for a new one.` : AUTH_MESSAGES[auth.reason];
+    throw unauthorized(c, message);
   }
   c.set("caller", auth.caller);
   await next();
 };
+
+async function oidcCaller(c: Context<GatewayEnv>, token: string): Promise<Caller> {
+  const deps = c.get("deps");
+  if (!deps.oidc.enabled) throw unauthorized(c, "This gateway trusts no token issuer; send an API key as Authorization: Bearer egw_….");
+  const auth = await deps.oidc.verify(token);
+  if (auth.ok) return auth.caller;
+  if (auth.reason === "invalid") throw unauthorized(c, auth.message);
+  if (auth.reason === "unavailable") {
+    const result = gatewayResult(c.get("requestId"), targetOf(c), "unavailable", { message: auth.message, retryAfterSeconds: JWKS_RETRY_SECONDS });
+    throw new Refusal(answerOf(result, { status: STORE_UNAVAILABLE_STATUS }));
+  }
+  // Who it is is proven, so the audit line names it; what it may do is nothing.
+  c.set("caller", { id: auth.callerId, scopes: [] });
+  throw new Refusal(answerOf(gatewayResult(c.get("requestId"), targetOf(c), "forbidden", { message: auth.message })));
+}
+
+function unauthorized(c: Context<GatewayEnv>, message: string): Refusal {
+  const result = gatewayResult(c.get("requestId"), targetOf(c), "unauthorized", { message });
+  return new Refusal(answerOf(result, { headers: { "WWW-Authenticate": 'Bearer realm="eviction-gateway"' } }));
+}
 
 /**
  * The REST routes take everything in the body. A query parameter is refused, never ignored:

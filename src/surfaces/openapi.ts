@@ -111,7 +111,7 @@ export function buildOpenApi(version: string): Record<string, unknown> {
       description: "Evict Kubernetes pods safely through one authenticated endpoint: PodDisruptionBudgets respected, every answer normalised into one outcome with a retry hint.",
     },
     components: {
-      securitySchemes: { apiKey: { type: "http", scheme: "bearer", description: "An API key from `npm run keygen`: egw_<id>_<secret>." } },
+      securitySchemes: { apiKey: { type: "http", scheme: "bearer", description: "An API key from `npm run keygen` (egw_<id>_<secret>), or a JWT from an issuer in oidc.issuers (GitHub Actions, GitLab CI, Kubernetes service accounts)." } },
       schemas,
     },
     security: [{ apiKey: [] }],
@@ -168,6 +168,25 @@ export function buildOpenApi(version: string): Record<string, unknown> {
             "400": { description: "The body is not JSON, or not an eviction, a batch or an Alertmanager payload.", content: { "application/problem+json": { schema: ref("Problem") } } },
             "401": { description: "No such hook, or not signed or authenticated as the hook requires (the two look the same, so hook names cannot be probed).", content: { "application/problem+json": { schema: ref("Problem") } } },
             "413": { description: "The body is larger than 64 times eviction.maxBodyBytes.", content: { "application/problem+json": { schema: ref("Problem") } } },
+          },
+        },
+      },
+      "/v1/chat/slack": {
+        post: {
+          operationId: "slackCommand",
+          security: [],
+          summary: "A Slack app's slash command: evict <cluster> <namespace> <pod> [--dry-run], or help",
+          description:
+            "Signed by Slack (X-Slack-Signature: v0=HMAC-SHA256 of v0:{X-Slack-Request-Timestamp}:{body}, within 5 minutes); the body is Slack's form (application/x-www-form-urlencoded, at most 8 KiB). The caller is slack:{team_id}:{user_id}. An eviction not done within chat.slack.answerWithinMs is answered 'working on it', and its outcome posted to the command's response_url.",
+          requestBody: { required: true, content: { "application/x-www-form-urlencoded": { schema: { type: "object", additionalProperties: { type: "string" } } } } },
+          responses: {
+            "200": {
+              description: "A Slack message ({response_type: ephemeral | in_channel, text}): every answer to an authentic request, refusals included, as Slack shows nothing else.",
+              content: { "application/json": { schema: { type: "object", required: ["response_type", "text"], properties: { response_type: { enum: ["ephemeral", "in_channel"] }, text: { type: "string" } } } } },
+            },
+            "401": { description: "Not signed by Slack (or no Slack command is configured).", content: { "application/json": { schema: { type: "object" } } } },
+            "413": { description: "The body is larger than 8 KiB.", content: { "application/json": { schema: { type: "object" } } } },
+            "429": { description: "Too many requests from this address.", content: { "application/json": { schema: { type: "object" } } } },
           },
         },
       },

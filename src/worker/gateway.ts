@@ -1,6 +1,7 @@
 import type { Hono } from "hono";
 import openapi from "../../openapi/openapi.json";
 import { createApp } from "../app.js";
+import { resolveSlack } from "../auth/slack.js";
 import { resolveHooks } from "../auth/webhooks.js";
 import { ConfigError } from "../config/schema.js";
 import { consoleAuditSink } from "../service/audit.js";
@@ -32,12 +33,14 @@ async function build(env: WorkerEnv): Promise<Built> {
     const clock = systemClock;
     const clusters = await buildClusterRegistry(config.clusters, workerClusterTypes, secrets, config.eviction.circuitBreaker, clock, "Workers");
     const hooks = await resolveHooks(config.hooks, secrets);
+    const slack = await resolveSlack(config.chat.slack, secrets);
     let deps: OperationDeps | null = null;
     const app = createApp({
       config,
       clusters,
       store: workerStore(config.store, env),
       hooks,
+      slack,
       clientAddress: (c) => c.req.header("cf-connecting-ip") ?? null,
       audit: consoleAuditSink,
       clock,

@@ -8,7 +8,7 @@ describe("API keys", () => {
     const { key, entry } = await generateApiKey([{ clusters: ["*"], namespaces: ["*"], actions: ["evict"] }]);
     expect(entry.hash).toMatch(/^sha256:[0-9a-f]{64}$/);
     expect(JSON.stringify(entry)).not.toContain(key.slice(14));
-    const verifier = new ApiKeyVerifier([entry]);
+    const verifier = new ApiKeyVerifier([entry], { now: () => Date.now() });
     expect(await verifier.verify(`Bearer ${key}`)).toMatchObject({ ok: true, caller: { id: entry.id } });
     expect(await verifier.verify(undefined)).toEqual({ ok: false, reason: "missing" });
     expect(await verifier.verify(`Basic ${key}`)).toEqual({ ok: false, reason: "malformed" });

@@ -1,5 +1,10 @@
 import type { TestProject } from "vitest/node";
+import { exportJWK } from "jose";
 import { testGatewayConfig } from "./gateway-config.js";
+import { makeKey } from "./oidc-issuer.js";
+
+/** Made per run; only the workerd tests sign with it. */
+const SLACK_TEST_SECRET = crypto.randomUUID().replace(/-/g, "");
 import { ADMIN_TOKEN, startTestSandbox } from "./sandbox-server.js";
 
 /**
@@ -9,6 +14,15 @@ import { ADMIN_TOKEN, startTestSandbox } from "./sandbox-server.js";
 export default async function setup(project: TestProject) {
   const sandbox = await startTestSandbox();
   const config = await testGatewayConfig({ server: sandbox.http.url, token: { binding: "SANDBOX_TOKEN" } });
+  // An OIDC issuer known only by its inline JWKS (as for a cluster the gateway cannot reach); the test signs with its private key.
+  const oidcKey = await makeKey("ES256", "worker-key");
+  config.oidc = {
+    issuers: [{ name: "ci", issuer: "https://ci.example", audience: "egw-worker", jwks: { keys: [oidcKey.jwk] }, algorithms: ["ES256"], rules: [{ match: { sub: "deployer" }, scopes: [{ clusters: ["sandbox"], namespaces: ["*"], actions: ["dry-run"] }] }] }],
+  };
+  // The Slack command, its signing secret a binding as `wrangler secret put` makes one.
+  config.chat = { slack: { signingSecret: { binding: "SLACK_SIGNING_SECRET" }, rules: [{ match: { teamId: "T0001" }, scopes: [{ clusters: ["sandbox"], namespaces: ["*"], actions: ["dry-run"] }] }] } };
+  project.provide("slackSigningSecret", SLACK_TEST_SECRET);
+  project.provide("oidcPrivateJwk", JSON.stringify({ ...(await exportJWK(oidcKey.privateKey)), kid: oidcKey.kid, alg: "ES256" }));
   project.provide("sandboxUrl", sandbox.http.url);
   project.provide("sandboxToken", ADMIN_TOKEN);
   project.provide("workerGatewayConfig", JSON.stringify(config));
@@ -22,5 +36,7 @@ declare module "vitest" {
     sandboxUrl: string;
     sandboxToken: string;
     workerGatewayConfig: string;
+    oidcPrivateJwk: string;
+    slackSigningSecret: string;
   }
 }
