@@ -116,7 +116,7 @@ function credentialHeaders(options: RequestOptions): Record<string, string> {
 
 function same(a: unknown, b: unknown): boolean {
   if (a === b) return true;
-  if (Buffer.isBuffer(a) && Buffer.isBuffer(b)) return a.equals(b);
+  if (Buffer.isBuffer(a) && Buffer.isBuffer(b)) return (a as Buffer).equals(b as Buffer);
   return JSON.stringify(a) === JSON.stringify(b);
 }
 
