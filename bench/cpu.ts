@@ -1,7 +1,7 @@
 // CPU time per request in each server process, read from /proc around a fixed number of requests:
 // stable on a shared 2-core machine where throughput is not. `npm run bench:cpu` prints it and
 // merges it into bench/results.json; `npm run bench` runs it too.
-//   --quick            3,000 requests per figure instead of 20,000
+//   --quick            3,000 requests per figure instead of 20,000 (or --requests N)
 //   --repeat N         each figure N times (default 3): the median is kept, the spread reported
 //   --before <dir>     also a gateway built from another checkout (an older commit's worktree),
 //                      measured in the same run against the same sandbox, proxy and bare Hono
@@ -114,7 +114,7 @@ if (process.argv[1]?.endsWith("cpu.ts")) {
     const argv = process.argv;
     const valueOf = (flag: string) => (argv.includes(flag) ? argv[argv.indexOf(flag) + 1] : undefined);
     const before = valueOf("--before");
-    const cpu = await measureCpu({ requests: argv.includes("--quick") ? 3000 : 20_000, repeat: Number(valueOf("--repeat") ?? 3), ...(before ? { before } : {}) });
+    const cpu = await measureCpu({ requests: Number(valueOf("--requests") ?? (argv.includes("--quick") ? 3000 : 20_000)), repeat: Number(valueOf("--repeat") ?? 3), ...(before ? { before } : {}) });
     const file = join(root, "bench/results.json");
     const results = JSON.parse(readFileSync(file, "utf8")) as Record<string, unknown>;
     writeFileSync(file, `${JSON.stringify({ ...results, cpu: { when: new Date().toISOString(), node: process.version, ...cpu } }, null, 2)}\n`);
