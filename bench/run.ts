@@ -1,58 +1,21 @@
 // `npm run bench` (or `bench:quick`, under 2 minutes): writes bench/results.json and prints the table the README keeps.
 // Every server and the load generator run as separate processes; compare within one run (ratios), not across machines.
-import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { spawn } from "node:child_process";
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { TEST_KEYS, testKeyEntries } from "../test/support/keys.js";
 import { measureCpu } from "./cpu.js";
-import { stopAll } from "./processes.js";
+import { build, gateway, load, reference, root, rssMiB, start, stopAll } from "./processes.js";
 
 const quick = process.argv.includes("--quick");
-const root = new URL("..", import.meta.url).pathname;
+const before = process.argv.includes("--before") ? process.argv[process.argv.indexOf("--before") + 1] : undefined;
 const seconds = quick ? 2 : 10;
-const children: ChildProcess[] = [];
-
-function start(args: string[], env: Record<string, string> = {}): { child: ChildProcess; firstLine: Promise<string>; stderr: () => string } {
-  const child = spawn(process.execPath, ["--import", "tsx", ...args], { cwd: root, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
-  children.push(child);
-  let err = "";
-  child.stderr!.on("data", (d) => (err += d));
-  const firstLine = new Promise<string>((resolve, reject) => {
-    let out = "";
-    child.stdout!.on("data", (d) => {
-      out += d;
-      const nl = out.indexOf("\n");
-      if (nl !== -1) resolve(out.slice(0, nl));
-    });
-    child.once("exit", (code) => reject(new Error(`${args.join(" ")} exited ${code}: ${err.slice(-500)}`)));
-  });
-  return { child, firstLine, stderr: () => err };
-}
-
-async function gateway(config: object): Promise<{ url: string; pid: number }> {
-  const dir = mkdtempSync(join(tmpdir(), "egw-bench-"));
-  writeFileSync(join(dir, "gateway.json"), JSON.stringify(config));
-  const g = start(["src/node/main.ts", "--config", join(dir, "gateway.json")], { PORT: "0", BENCH_TOKEN: "bench-token" });
-  g.child.stdout!.resume(); // the audit lines: read and dropped, as a log shipper would
-  for (let i = 0; i < 300; i++) {
-    const url = /"url":"(http:[^"]+)"/.exec(g.stderr())?.[1];
-    if (url) return { url, pid: g.child.pid! };
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`gateway did not start: ${g.stderr()}`);
-}
-
-async function load(options: object): Promise<{ rps: number; p50Ms: number; p99Ms: number; requests: number; errors: number; statuses: Record<string, number> }> {
-  const l = start(["bench/load.ts", JSON.stringify(options)]);
-  return JSON.parse(await l.firstLine);
-}
-
-const rssMiB = (pid: number) => Math.round((Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))![1]) / 1024) * 10) / 10;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 try {
+  build();
   const sandbox = JSON.parse(await start(["bench/sandbox-process.ts"]).firstLine) as { url: string; caPem: string; token: string };
   const cluster = { name: "sandbox", type: "token", server: sandbox.url, token: { env: "BENCH_TOKEN" }, caData: Buffer.from(sandbox.caPem).toString("base64") };
   const apiKeys = await testKeyEntries();
@@ -61,7 +24,7 @@ try {
     apiKeys,
     rateLimits: [{ name: "closed", key: "api-key", clusters: ["limited"], requests: 1, perSeconds: 86_400 }],
   });
-  const bare = JSON.parse(await start(["bench/bare-hono.ts"]).firstLine) as { url: string };
+  const bare = JSON.parse(await reference("bare-hono").firstLine) as { url: string };
 
   const direct = {
     url: sandbox.url,
@@ -111,10 +74,9 @@ try {
     const w = spawn(join(root, "node_modules/.bin/wrangler"), ["deploy", "--dry-run", "--outdir", out], { cwd: root, env: { ...process.env, WRANGLER_SEND_METRICS: "false", XDG_CONFIG_HOME: join(out, "cfg") }, stdio: "ignore" });
     w.on("exit", (code) => (code === 0 ? resolve() : reject(new Error(`wrangler exited ${code}`))));
   });
-  // wrangler names the bundle after the entry (index.js) or worker.js, depending on its version.
-  const bundleFile = join(out, readdirSync(out).find((f) => f.endsWith(".js"))!);
-  const bundle = readFileSync(bundleFile);
-  const worker = { bundleBytes: statSync(bundleFile).size, gzipBytes: gzipSync(bundle, { level: 9 }).length };
+  // Named after the entry (index.js today); the one .js file wrangler writes.
+  const bundle = readFileSync(join(out, readdirSync(out).find((f) => f.endsWith(".js"))!));
+  const worker = { bundleBytes: bundle.length, gzipBytes: gzipSync(bundle, { level: 9 }).length };
 
   // Memory: a fresh gateway, a limit per namespace, requests spread over many namespaces (each a limiter key).
   const requests = quick ? 30_000 : 1_000_000;
@@ -126,7 +88,11 @@ try {
   await sleep(1000);
   const memory = { requests: spread.requests, distinctKeys, rssStartMiB, rssEndMiB: rssMiB(mem.pid), rps: spread.rps };
 
-  const cpu = await measureCpu(quick ? 3000 : 20_000);
+  // CPU per request in each server process (bench/cpu.ts), in the same run.
+  stopAll();
+  const cpu = await measureCpu({ requests: quick ? 3000 : 20_000, repeat: quick ? 1 : 3, ...(before ? { before } : {}) });
+
+  // Figures other scripts write (bench:startup's start time and RSS) are kept.
   const previous = JSON.parse(readFileSync(join(root, "bench/results.json"), "utf8")) as Record<string, unknown>;
   const results = {
     ...previous,
@@ -142,7 +108,9 @@ try {
       addedP50AtMost1Ms: Object.values(overhead).every((o) => o.addedP50Ms <= 1),
       throughputAtLeast70Percent: Object.values(overhead).every((o) => o.throughputRatio >= 0.7),
       rejectedAtLeast60PercentOfBare: rejected.unauthorizedRatio >= 0.6 && rejected.rateLimitedRatio >= 0.6,
+      workerGzipAtMost120KiB: worker.gzipBytes <= 120 * 1024,
       workerGzipAtMost60KiB: worker.gzipBytes <= 60 * 1024,
+      ...cpu.targets,
     },
   };
   writeFileSync(join(root, "bench/results.json"), `${JSON.stringify(results, null, 2)}\n`);
@@ -163,10 +131,27 @@ try {
       "",
       `Worker bundle: ${(worker.bundleBytes / 1024).toFixed(1)} KiB raw, ${(worker.gzipBytes / 1024).toFixed(1)} KiB gzip.`,
       `Memory: RSS ${memory.rssStartMiB} MiB → ${memory.rssEndMiB} MiB after ${memory.requests} requests over ${distinctKeys} distinct keys (${memory.rps} rps).`,
+      "",
+      ...cpuTable(cpu),
+      "",
       `Targets: ${JSON.stringify(results.targets)}`,
     ].join("\n"),
   );
 } finally {
-  for (const c of children) c.kill("SIGTERM");
   stopAll();
+}
+
+/** The README's CPU table: µs of server CPU per request, and each ratio with its target. */
+function cpuTable(cpu: Awaited<ReturnType<typeof measureCpu>>): string[] {
+  const b = cpu.before as (Record<string, number> & { commit: string; ratios: Record<string, number> }) | undefined;
+  const row = (path: string, key: string, after: number, reference: string, refValue: number, ratio: string, target: string) =>
+    `| ${path} | ${b ? `${b[key]} µs (${b.ratios[ratio]}×) | ` : ""}${after} µs | ${reference}: ${refValue} µs | **${cpu.ratios[ratio as keyof typeof cpu.ratios]}×** | ≤ ${target} |`;
+  return [
+    `| path (CPU per request, ${cpu.requestsPerFigure} requests × ${cpu.repeat}, ${cpu.connections} connections) | ${b ? `before (${b.commit}) | ` : ""}gateway | compared with | ratio | target |`,
+    `|---|${b ? "---|" : ""}---|---|---|---|`,
+    row("forwarded dry-run eviction", "gatewayUsPerEviction", cpu.gatewayUsPerEviction, "reference proxy", cpu.proxyUsPerEviction, "evictionVsProxy", "1.3×"),
+    row("the API server's side of it", "upstreamUsViaGateway", cpu.upstreamUsViaGateway, "via the proxy", cpu.upstreamUsViaProxy, "upstreamViaGatewayVsProxy", "1.05×"),
+    row("401 unauthorized", "gatewayUsPer401", cpu.gatewayUsPer401, "bare Hono", cpu.bareHonoUsPer401, "unauthorizedVsBareHono", "1.3×"),
+    row("429 rate-limited", "gatewayUsPer429", cpu.gatewayUsPer429, "bare Hono 401", cpu.bareHonoUsPer401, "rateLimitedVsBareHono", "1.5×"),
+  ];
 }

@@ -10,6 +10,7 @@ import { healthSurface } from "./surfaces/health.js";
 import { hooksSurface } from "./surfaces/hooks/app.js";
 import { k8sSurface } from "./surfaces/k8s/app.js";
 import { observed } from "./surfaces/observed.js";
+import { carriesRequestId } from "./surfaces/respond.js";
 import { logInternal } from "./surfaces/refusals.js";
 import { INTERNAL_ERROR_DETAIL, renderRouteProblem } from "./surfaces/route-problem.js";
 import { v1Surface } from "./surfaces/v1/app.js";
@@ -50,9 +51,10 @@ export function createApp(deps: GatewayDeps): Hono<GatewayEnv> {
       const given = c.req.header("x-request-id");
       const id = given && CALLER_REQUEST_ID.test(given) ? given : crypto.randomUUID();
       c.set("requestId", id);
-      c.header("X-Request-Id", id);
       c.set("deps", appDeps);
       await next();
+      // The renderers put it in their answers' headers; anything else gets it here.
+      if (!carriesRequestId(c.res)) c.header("X-Request-Id", id);
     },
     observed,
   );

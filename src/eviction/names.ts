@@ -5,6 +5,10 @@ import * as z from "zod";
 const LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 
+/** The same rules as the schemas below, as plain checks: for hot paths that only need yes or no. */
+export const isDns1123Label = (name: string): boolean => name.length <= 63 && LABEL.test(name);
+export const isDns1123Subdomain = (name: string): boolean => name.length <= 253 && SUBDOMAIN.test(name);
+
 export const dns1123Label = z
   .string()
   .min(1, "must not be empty")

@@ -66,7 +66,7 @@ export function createKubeTransport(endpoint: KubeEndpoint): KubeTransport {
           ...(request.body !== undefined ? { body: request.body } : {}),
           signal,
         });
-        const body = await readCapped(response.body, MAX_UPSTREAM_BODY_BYTES);
+        const body = await readBody(response);
         if (body === null) {
           return { kind: "failure", failure: "too-large", detail: `answer larger than ${MAX_UPSTREAM_BODY_BYTES} bytes (HTTP ${response.statusCode})` };
         }
@@ -122,4 +122,15 @@ function same(a: unknown, b: unknown): boolean {
 
 function header(value: string | string[] | undefined): string | null {
   return value === undefined ? null : Array.isArray(value) ? (value[0] ?? null) : value;
+}
+
+/**
+ * The answer's body, or null when it is larger than the gateway reads. An answer that states its
+ * length within the cap (an eviction's Status always does) is read whole, which costs less than
+ * reading it chunk by chunk; undici refuses a body longer than its Content-Length.
+ */
+async function readBody(response: Dispatcher.ResponseData): Promise<string | null> {
+  const length = Number(response.headers["content-length"] ?? Number.NaN);
+  if (length <= MAX_UPSTREAM_BODY_BYTES) return response.body.text();
+  return readCapped(response.body, MAX_UPSTREAM_BODY_BYTES);
 }

@@ -30,10 +30,26 @@ export function prometheusMetrics(): Metrics & { registry: Registry } {
     labelNames: ["policy"] as const,
     registers: [registry],
   });
+  // Each label set's child is looked up once and kept: prom-client otherwise sorts and joins the
+  // labels on every call. The sets are few (routes, outcomes, registered clusters, statuses, policies).
+  const decisionOf = children((k: string[]) => decisions.labels(...(k as [string, string, string])));
+  const upstreamOf = children((k: string[]) => upstream.labels(...(k as [string, string])));
+  const deniedOf = children((k: string[]) => denied.labels(k[0]!));
   return {
     registry,
-    decision: (route, outcome, cluster) => decisions.inc({ route, outcome, cluster }),
-    upstream: (cluster, seconds, status) => upstream.observe({ cluster, status: status === null ? "none" : String(status) }, seconds),
-    denied: (policy) => denied.inc({ policy }),
+    decision: (route, outcome, cluster) => decisionOf([route, outcome, cluster]).inc(),
+    upstream: (cluster, seconds, status) => upstreamOf([cluster, status === null ? "none" : String(status)]).observe(seconds),
+    denied: (policy) => deniedOf([policy]).inc(),
+  };
+}
+
+/** A cache of metric children by label values (joined with a separator no label value holds). */
+function children<T>(make: (labels: string[]) => T): (labels: string[]) => T {
+  const cache = new Map<string, T>();
+  return (labels) => {
+    const key = labels.join("\u0000");
+    let child = cache.get(key);
+    if (child === undefined) cache.set(key, (child = make(labels)));
+    return child;
   };
 }

@@ -26,7 +26,11 @@ export interface Answer {
 export class Refusal extends Error {
   override name = "Refusal";
   constructor(readonly answer: Answer) {
+    // A refusal is an answer, not a fault: no stack is captured for it (that costs more than the rest of a 401).
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
     super(answer.result.message);
+    Error.stackTraceLimit = limit;
   }
 }
 

@@ -1,5 +1,4 @@
-import type { z } from "zod";
-import { dns1123Label, dns1123Subdomain } from "../eviction/names.js";
+import { isDns1123Label, isDns1123Subdomain } from "../eviction/names.js";
 import type { Answer } from "./answer.js";
 import { clip } from "./audit.js";
 import type { AuditSink, Clock, ClusterRegistry, Metrics } from "./ports.js";
@@ -8,8 +7,8 @@ import type { AuditSink, Clock, ClusterRegistry, Metrics } from "./ports.js";
  * A name as the audit line keeps it: a valid Kubernetes name as it is, anything else only by its
  * length, so a key or token pasted into a path never lands in the log.
  */
-function logged(name: string, rule: z.ZodType): string {
-  if (name === "" || rule.safeParse(name).success) return name;
+function logged(name: string, valid: (name: string) => boolean): string {
+  if (name === "" || valid(name)) return name;
   return `(not a valid name, ${name.length} chars)`;
 }
 
@@ -37,9 +36,9 @@ export function observe(deps: { audit: AuditSink; metrics: Metrics; clusters: Cl
     requestId: result.requestId,
     caller: o.caller,
     route: o.route,
-    cluster: logged(result.cluster, dns1123Label),
-    namespace: logged(result.namespace, dns1123Label),
-    pod: logged(result.pod, dns1123Subdomain),
+    cluster: logged(result.cluster, isDns1123Label),
+    namespace: logged(result.namespace, isDns1123Label),
+    pod: logged(result.pod, isDns1123Subdomain),
     dryRun: result.dryRun,
     outcome: result.outcome,
     status,

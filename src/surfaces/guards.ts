@@ -111,6 +111,8 @@ export const noQuery: MiddlewareHandler<GatewayEnv> = onlyQuery([]);
  */
 export function onlyQuery(declared: readonly string[]): MiddlewareHandler<GatewayEnv> {
   return async (c, next) => {
+    // Most requests have no query at all: nothing to parse.
+    if (!c.req.url.includes("?")) return next();
     const params = new URL(c.req.url).searchParams;
     const names = [...params.keys()];
     const unknown = [...new Set(names.filter((n) => !declared.includes(n)))];

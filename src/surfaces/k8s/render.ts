@@ -4,6 +4,7 @@ import { OUTCOMES } from "../../eviction/outcome.js";
 import type { UpstreamReply } from "../../eviction/upstream.js";
 import type { Answer } from "../../service/answer.js";
 import type { GatewayEnv } from "../context.js";
+import { respond } from "../respond.js";
 import { record } from "../observed.js";
 
 /** StatusReasons (apimachinery) for the HTTP statuses that say more than the outcome's usual one. */
@@ -41,7 +42,7 @@ export function renderStatus(c: Context<GatewayEnv>, answer: Answer): Response {
 }
 
 function send(c: Context<GatewayEnv>, status: number, body: Status | string, headers: Record<string, string>): Response {
-  return c.body(typeof body === "string" ? body : JSON.stringify(body), status as never, { ...headers, "Content-Type": "application/json" });
+  return respond(c, typeof body === "string" ? body : JSON.stringify(body), status, { ...headers, "Content-Type": "application/json" });
 }
 
 function isStatusBody(reply: Extract<UpstreamReply, { kind: "reply" }>): boolean {

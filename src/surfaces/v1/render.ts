@@ -3,6 +3,7 @@ import { evictionProblem } from "../../eviction/problem.js";
 import type { Answer } from "../../service/answer.js";
 import type { GatewayEnv } from "../context.js";
 import { record } from "../observed.js";
+import { respond } from "../respond.js";
 
 /** The headers every JSON answer carries; browser headers mean nothing to API clients. */
 const BASE_HEADERS = { "X-Content-Type-Options": "nosniff", "Cache-Control": "no-store" };
@@ -17,13 +18,13 @@ export function renderProblem(c: Context<GatewayEnv>, answer: Answer): Response 
   const headers: Record<string, string> = { ...BASE_HEADERS, ...answer.headers };
   if (result.retryAfterSeconds !== null) headers["Retry-After"] = String(result.retryAfterSeconds);
   if (answer.replayed) headers["Idempotent-Replayed"] = "true";
-  if (status < 400) return c.body(JSON.stringify(result), status as never, { ...headers, "Content-Type": "application/json" });
+  if (status < 400) return respond(c, JSON.stringify(result), status, { ...headers, "Content-Type": "application/json" });
   const problem = evictionProblem(result, status, { ...(answer.errors ? { errors: answer.errors } : {}), ...(answer.extensions ? { extensions: answer.extensions } : {}) });
-  return c.body(JSON.stringify(problem), status as never, { ...headers, "Content-Type": "application/problem+json" });
+  return respond(c, JSON.stringify(problem), status, { ...headers, "Content-Type": "application/problem+json" });
 }
 
 /** A JSON body that is not one eviction's answer (a batch, a list). */
 export function renderJson(c: Context<GatewayEnv>, body: unknown, answers: Answer[] = []): Response {
   for (const answer of answers) record(c, answer);
-  return c.body(JSON.stringify(body), 200, { ...BASE_HEADERS, "Content-Type": "application/json" });
+  return respond(c, JSON.stringify(body), 200, { ...BASE_HEADERS, "Content-Type": "application/json" });
 }

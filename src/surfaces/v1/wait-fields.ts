@@ -12,6 +12,7 @@ const WaitOnly = z.strictObject(waitFields).superRefine((r, ctx) => {
 /** A single eviction's body without wait and waitFor, and those two validated. */
 export function splitWait(c: Context<GatewayEnv>, body: unknown, target: Target): { rest: unknown; wait: { seconds: number; for: WaitFor } | undefined } {
   if (body === null || typeof body !== "object" || Array.isArray(body)) return { rest: body, wait: undefined };
+  if (!("wait" in body) && !("waitFor" in body)) return { rest: body, wait: undefined }; // nothing to split or check
   const { wait, waitFor, ...rest } = body as Record<string, unknown>;
   const parsed = validOr(c, WaitOnly, { ...(wait !== undefined ? { wait } : {}), ...(waitFor !== undefined ? { waitFor } : {}) }, "#/body", target);
   return { rest, wait: parsed.wait !== undefined ? { seconds: parsed.wait, for: parsed.waitFor ?? "gone" } : undefined };
