@@ -5,12 +5,12 @@ import type { AddressInfo } from "node:net";
 import { getRequestListener } from "@hono/node-server";
 import { createApp } from "../app.js";
 import { entryFor, generateApiKey } from "../auth/api-keys.js";
-import { resolveHooks } from "../auth/webhooks.js";
 import { DEMO_KEY_SCOPES, embeddedConfig } from "../config/embedded.js";
 import { parseConfig, type GatewayConfig } from "../config/schema.js";
 import { routeProblem } from "../eviction/problem.js";
 import { bufferedAuditSink } from "../service/audit.js";
-import { buildClusterRegistry } from "../service/clusters.js";
+import { logAccessChecks } from "../service/access-log.js";
+import { prepare, type RuntimeOffer } from "../service/preflight.js";
 import { LocalOperationRunner } from "../service/operation-runner.js";
 import { systemClock, type AuditSink } from "../service/ports.js";
 import { nodeClusterTypes } from "./clusters.js";
@@ -40,6 +40,8 @@ export interface NodeGatewayOptions {
   audit?: AuditSink;
   /** Serve HTTPS with this certificate (kubectl and client-node send tokens only over TLS). */
   tls?: { certPem: string; keyPem: string };
+  /** Where operational log lines go (one JSON object each); default stderr. */
+  log?: (line: object) => void;
   /** Serve /metrics on this port alone (overrides the config's metrics.port; 0 picks a free one). */
   metricsPort?: number;
 }
@@ -57,6 +59,9 @@ export interface NodeGateway {
   close(): Promise<void>;
 }
 
+const logLine = (line: object) => console.error(JSON.stringify(line));
+export const nodeRuntime = { name: "Node", factories: nodeClusterTypes, storeTypes: ["memory", "redis"] } satisfies RuntimeOffer;
+
 /** Builds the Node deps (client-node transports, memory or Redis store, Prometheus) and serves the app. */
 export async function startNodeGateway(options: NodeGatewayOptions = {}): Promise<NodeGateway> {
   const env = options.env ?? process.env;
@@ -70,8 +75,7 @@ export async function startNodeGateway(options: NodeGatewayOptions = {}): Promis
   }
   const clock = systemClock;
   const secrets = nodeSecretReader(env);
-  const hooks = await resolveHooks(config.hooks, secrets);
-  const clusters = await buildClusterRegistry(config.clusters, nodeClusterTypes, secrets, config.eviction.circuitBreaker, clock, "Node");
+  const { hooks, clusters } = await prepare(config, nodeRuntime, secrets, clock);
   const store = await nodeStore(config.store, secrets, clock, (line) => console.error(JSON.stringify(line))).catch(async (error: unknown) => {
     await clusters.close();
     throw error;
@@ -119,6 +123,10 @@ export async function startNodeGateway(options: NodeGatewayOptions = {}): Promis
     server.listen(options.port ?? DEFAULT_PORT, options.host ?? "127.0.0.1", () => resolve());
   });
   const { port, address } = server.address() as AddressInfo;
+  // Each cluster checked once (reachable, TLS trusted, credentials accepted, allowed to evict):
+  // one log line each; an unreachable cluster does not stop the start, as it may come up.
+  let closing = false;
+  void clusters.checkAccess(config.eviction.upstreamTimeoutMs).then((results) => closing || logAccessChecks(results, options.log ?? logLine));
   // Operations outlive a replica: resumed at start, and taken over every few seconds when another replica's lease lapses.
   const resume = () => runner?.resume().catch(() => {});
   void resume();
@@ -140,6 +148,7 @@ export async function startNodeGateway(options: NodeGatewayOptions = {}): Promis
     demoKey,
     metricsUrl: metricsServer?.url ?? null,
     async close() {
+      closing = true;
       const drainTimeoutSeconds = config.shutdown.drainTimeoutSeconds;
       const cut = await drain.close(server, drainTimeoutSeconds * 1000);
       if (cut > 0) console.error(JSON.stringify({ level: "warn", msg: "drain timeout reached; closed the requests still in flight", inFlight: cut, drainTimeoutSeconds }));
