@@ -4,6 +4,9 @@ import { accessProbe } from "./cluster-probe.js";
 import { ClusterGuard, withClusterGuard } from "./cluster-guard.js";
 import type { Clock, ClusterProbe, ClusterRegistry, ClusterTransport, ProbeResult, RegisteredCluster } from "./ports.js";
 
+/** The longest setup error repeated about one cluster. */
+const MAX_PROBLEM_CHARS = 200;
+
 /** What a runtime makes of one configured cluster: how to reach it, and what to stop on close. */
 export interface ConnectedCluster {
   /** The API server's URL to show (never a credential); null for an in-process one. */
@@ -58,7 +61,7 @@ export async function buildClusterRegistry(
     try {
       cluster = await factory(config, secrets);
     } catch (error) {
-      problems.push(...(error instanceof ConfigError ? error.problems : [`${where}: ${(error as Error).message}`]));
+      problems.push(...(error instanceof ConfigError ? error.problems : [`${where}: ${firstLine(error)}`]));
       continue;
     }
     connected.push(cluster);
@@ -115,6 +118,12 @@ async function checkWithin(probe: ClusterProbe, timeoutMs: number, clock: Clock)
   } finally {
     clearTimeout(timer);
   }
+}
+
+/** The first line of an error, bounded: a YAML parser's next lines quote the file, a password line included. */
+function firstLine(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  return message.split("\n", 1)[0]!.slice(0, MAX_PROBLEM_CHARS);
 }
 
 /** The API server's URL as it may be shown: without credentials, query or fragment. */
