@@ -76,7 +76,7 @@ export async function startNodeGateway(options: NodeGatewayOptions = {}): Promis
   const clock = systemClock;
   const secrets = nodeSecretReader(env);
   const { hooks, clusters } = await prepare(config, nodeRuntime, secrets, clock);
-  const store = await nodeStore(config.store, secrets, clock, (line) => console.error(JSON.stringify(line))).catch(async (error: unknown) => {
+  const store = await nodeStore(config.store, secrets, clock, options.log ?? logLine).catch(async (error: unknown) => {
     await clusters.close();
     throw error;
   });
