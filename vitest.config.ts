@@ -10,6 +10,7 @@ export default defineConfig({
           include: ["test/**/*.test.ts"],
           exclude: ["test/**/*.worker.test.ts"],
           globalSetup: ["test/support/node-global-setup.ts"],
+          setupFiles: ["test/support/openapi-fetch.ts"],
           testTimeout: 30_000,
           hookTimeout: 30_000,
         },
