@@ -111,6 +111,8 @@ export function buildOpenApi(version: string): Record<string, unknown> {
       version,
       description: "Evict Kubernetes pods safely through one authenticated endpoint: PodDisruptionBudgets respected, every answer normalised into one outcome with a retry hint.",
     },
+    // Relative: the gateway that serves this document at /openapi.json is the one it describes.
+    servers: [{ url: "/", description: "The gateway serving this document." }],
     components: {
       securitySchemes: { apiKey: { type: "http", scheme: "bearer", description: "An API key from `npm run keygen`: egw_<id>_<secret>." } },
       schemas,

@@ -16,3 +16,16 @@ describe("the OpenAPI answer check", () => {
     expect(checkAnswer("PUT", "/v1/clusters", 200, "application/json", "{}")[0]).toMatch(/PUT is not documented/);
   });
 });
+
+describe("npm run lint:openapi", () => {
+  it("finds no error in openapi/openapi.json (@redocly/cli's recommended rules)", async () => {
+    const { execFile } = await import("node:child_process");
+    const result = await new Promise<{ code: number; out: string }>((resolve) =>
+      execFile(new URL("../../node_modules/.bin/redocly", import.meta.url).pathname, ["lint", "openapi/openapi.json", "--format=stylish"], { cwd: new URL("../..", import.meta.url).pathname, env: { ...process.env, REDOCLY_TELEMETRY: "off", REDOCLY_SUPPRESS_UPDATE_NOTICE: "true" } }, (error, stdout, stderr) =>
+        resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, out: stdout + stderr }),
+      ),
+    );
+    expect(result.out).not.toMatch(/\berror\b/);
+    expect(result.code, result.out).toBe(0);
+  }, 60_000);
+});
