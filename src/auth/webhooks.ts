@@ -9,30 +9,42 @@ export type ResolvedHook =
   | { config: Extract<HookConfig, { type: "standard-webhooks" }>; keys: CryptoKey[] }
   | { config: Extract<HookConfig, { type: "alertmanager" }>; tokenHash: Uint8Array };
 
+/** Reads every hook's secrets; all that are missing or too short are named in one ConfigError. */
 export async function resolveHooks(hooks: HookConfig[], secrets: SecretReader): Promise<Map<string, ResolvedHook>> {
   const out = new Map<string, ResolvedHook>();
+  const problems: string[] = [];
   for (const [i, hook] of hooks.entries()) {
     const where = `${formatPath(["hooks", i])} (${hook.name})`;
-    const read = (ref: Parameters<SecretReader["read"]>[0]) => {
+    const read = (ref: Parameters<SecretReader["read"]>[0]): string | null => {
       try {
         return secrets.read(ref);
       } catch (error) {
-        throw new ConfigError(`invalid config:\n  ${where}: ${(error as Error).message}`);
+        problems.push(`${where}: ${(error as Error).message}`);
+        return null;
       }
     };
     if (hook.type === "standard-webhooks") {
-      const keys = await Promise.all(
-        hook.secrets.map(async (ref) => {
-          const bytes = secretBytes(read(ref));
-          if (bytes.length < 16) throw new ConfigError(`invalid config:\n  ${where}: the secret in ${describeRef(ref)} is shorter than 16 bytes`);
-          return crypto.subtle.importKey("raw", bytes, { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
-        }),
-      );
+      const keys: CryptoKey[] = [];
+      for (const ref of hook.secrets) {
+        const secret = read(ref);
+        if (secret === null) continue;
+        let bytes: Uint8Array;
+        try {
+          bytes = secretBytes(secret);
+        } catch {
+          problems.push(`${where}: the secret in ${describeRef(ref)} is not base64 after whsec_`);
+          continue;
+        }
+        if (bytes.length < 16) problems.push(`${where}: the secret in ${describeRef(ref)} is shorter than 16 bytes`);
+        else keys.push(await crypto.subtle.importKey("raw", bytes, { name: "HMAC", hash: "SHA-256" }, false, ["sign"]));
+      }
       out.set(hook.name, { config: hook, keys });
     } else {
-      out.set(hook.name, { config: hook, tokenHash: await sha256(read(hook.token)) });
+      const token = read(hook.token);
+      if (token !== null) out.set(hook.name, { config: hook, tokenHash: await sha256(token) });
     }
   }
+  if (problems.length > 0) throw new ConfigError("invalid config", problems);
   return out;
 }
 

@@ -124,9 +124,26 @@ export const EvictionSettings = z
       .strictObject({
         failureThreshold: z.number().int().min(1).max(1000).default(5).meta({ description: "Consecutive failures (no answer, or 502/503/504 or an unknown 500) that open the circuit." }),
         cooldownSeconds: z.number().int().min(1).max(3600).default(10).meta({ description: "How long it stays open before one probe is let through." }),
+        clusterWideAfterNamespaces: z
+          .number()
+          .int()
+          .min(2)
+          .max(1000)
+          .default(3)
+          .meta({ description: "The cluster-wide circuit opens after this many namespaces fail with no success between them (or after failureThreshold refused connections or TLS failures in a row)." }),
       })
       .prefault({})
-      .meta({ description: "Per cluster: while open, evictions are answered unavailable at once, with Retry-After." }),
+      .meta({
+        description:
+          "A circuit per namespace of each cluster, and one for the whole cluster: while one is open, calls it covers are answered unavailable at once, with Retry-After. One namespace's failures open only its own.",
+      }),
+    maxInFlightPerNamespace: z
+      .number()
+      .int()
+      .min(1)
+      .max(1024)
+      .default(32)
+      .meta({ description: "Calls one namespace of a cluster may have upstream at once (per process, or per isolate on Workers); more are answered unavailable at once with Retry-After, so one tenant's stalled calls cannot take a cluster's connections." }),
     batchConcurrencyPerCluster: z.number().int().min(1).max(32).default(4).meta({ description: "How many items of one batch run at once against one cluster." }),
     backoff: z
       .strictObject({
@@ -145,6 +162,7 @@ export const EvictionSettings = z
       .prefault({}),
   })
   .meta({ id: "EvictionSettings" });
+export type EvictionSettings = z.infer<typeof EvictionSettings>;
 
 const hookName = z.string().regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, "must be an RFC 1123 label");
 
@@ -385,16 +403,25 @@ function unique(values: string[], path: (string | number)[], what: string, ctx: 
   });
 }
 
+/**
+ * What is wrong with a config: a headline and every problem found, one line each, so a
+ * start or `npm run check-config` names them all at once.
+ */
 export class ConfigError extends Error {
   override name = "ConfigError";
+  readonly problems: string[];
+
+  constructor(headline: string, problems: string[] = []) {
+    super(problems.length ? `${headline}:\n${problems.map((p) => `  ${p}`).join("\n")}` : headline);
+    this.problems = problems.length ? problems : [headline];
+  }
 }
 
-/** Validates a config, or throws a ConfigError that names each bad field. */
+/** Validates a config, or throws a ConfigError that names every bad field. */
 export function parseConfig(input: unknown, source = "config"): GatewayConfig {
   const result = GatewayConfig.safeParse(input);
   if (result.success) return result.data;
-  const lines = result.error.issues.slice(0, 10).map((issue) => `  ${formatPath(issue.path) || "(top level)"}: ${issue.message}`);
-  throw new ConfigError(`invalid ${source}:\n${lines.join("\n")}`);
+  throw new ConfigError(`invalid ${source}`, result.error.issues.map((issue) => `${formatPath(issue.path) || "(top level)"}: ${issue.message}`));
 }
 
 export function formatPath(path: PropertyKey[]): string {

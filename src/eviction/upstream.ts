@@ -15,9 +15,9 @@ export type UpstreamReply =
     }
   | {
       kind: "failure";
-      failure: "timeout" | "refused" | "tls" | "network" | "too-large" | "circuit-open";
+      failure: "timeout" | "refused" | "tls" | "network" | "too-large" | "circuit-open" | "busy";
       /** A short technical line for the audit log and the message (never a secret). */
       detail: string;
-      /** When the transport itself knows how long to wait (an open circuit). */
+      /** When the gateway itself knows how long to wait (an open circuit, a namespace at its in-flight limit). */
       retryAfterSeconds?: number;
     };

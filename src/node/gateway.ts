@@ -9,10 +9,13 @@ import { DEMO_KEY_SCOPES, embeddedConfig } from "../config/embedded.js";
 import { parseConfig, type GatewayConfig } from "../config/schema.js";
 import { routeProblem } from "../eviction/problem.js";
 import { bufferedAuditSink } from "../service/audit.js";
+import { logAccessChecks } from "../service/access-log.js";
+import { prepare, type RuntimeOffer } from "../service/preflight.js";
 import { LocalOperationRunner } from "../service/operation-runner.js";
 import type { OperationDeps } from "../service/operations.js";
 import { systemClock, type AuditSink } from "../service/ports.js";
 import type { GatewayEnv } from "../surfaces/context.js";
+import { nodeClusterTypes } from "./clusters.js";
 import { Drain, within } from "./drain.js";
 import { startMetricsServer, type MetricsServer } from "./metrics-server.js";
 import { prometheusMetrics } from "./prometheus.js";
@@ -40,6 +43,8 @@ export interface NodeGatewayOptions {
   audit?: AuditSink;
   /** Serve HTTPS with this certificate (kubectl and client-node send tokens only over TLS). */
   tls?: { certPem: string; keyPem: string };
+  /** Where operational log lines go (one JSON object each); default stderr. */
+  log?: (line: object) => void;
   /** Serve /metrics on this port alone (overrides the config's metrics.port; 0 picks a free one). */
   metricsPort?: number;
 }
@@ -59,6 +64,9 @@ export interface NodeGateway {
   reload(config: GatewayConfig): Promise<{ restartOnly: string[] }>;
 }
 
+const logLine = (line: object) => console.error(JSON.stringify(line));
+export const nodeRuntime = { name: "Node", factories: nodeClusterTypes, storeTypes: ["memory", "redis"] } satisfies RuntimeOffer;
+
 /** Builds the Node deps (client-node transports, memory or Redis store, Prometheus) and serves the app. */
 export async function startNodeGateway(options: NodeGatewayOptions = {}): Promise<NodeGateway> {
   const env = options.env ?? process.env;
@@ -72,7 +80,11 @@ export async function startNodeGateway(options: NodeGatewayOptions = {}): Promis
   }
   const clock = systemClock;
   const secrets = nodeSecretReader(env);
-  const store = await nodeStore(config.store, secrets, clock, (line) => console.error(JSON.stringify(line)));
+  // The same check as `npm run check-config`: every problem (schema aside, already done) named at
+  // once, before anything starts. Its clusters are only set up to be checked; setting one up
+  // connects to nothing, so building them again per config generation below costs little.
+  await (await prepare(config, nodeRuntime, secrets, clock)).clusters.close();
+  const store = await nodeStore(config.store, secrets, clock, options.log ?? logLine);
   const drain = new Drain();
   const metrics = prometheusMetrics();
   let runner: LocalOperationRunner | null = null;
@@ -125,6 +137,10 @@ export async function startNodeGateway(options: NodeGatewayOptions = {}): Promis
     server.listen(options.port ?? DEFAULT_PORT, options.host ?? "127.0.0.1", () => resolve());
   });
   const { port, address } = server.address() as AddressInfo;
+  // Each cluster checked once (reachable, TLS trusted, credentials accepted, allowed to evict):
+  // one log line each; an unreachable cluster does not stop the start, as it may come up.
+  let closing = false;
+  void clusters.checkAccess(config.eviction.upstreamTimeoutMs).then((results) => closing || logAccessChecks(results, options.log ?? logLine));
   // Operations outlive a replica: resumed at start, and taken over every few seconds when another replica's lease lapses.
   const resume = () => runner?.resume().catch(() => {});
   void resume();
@@ -147,6 +163,7 @@ export async function startNodeGateway(options: NodeGatewayOptions = {}): Promis
     metricsUrl: metricsServer?.url ?? null,
     reload: (next) => generations.reload(next),
     async close() {
+      closing = true;
       const drainTimeoutSeconds = generations.config.shutdown.drainTimeoutSeconds;
       const cut = await drain.close(server, drainTimeoutSeconds * 1000);
       if (cut > 0) console.error(JSON.stringify({ level: "warn", msg: "drain timeout reached; closed the requests still in flight", inFlight: cut, drainTimeoutSeconds }));

@@ -6,7 +6,8 @@ import { resolveSlack } from "../auth/slack.js";
 import { resolveHooks } from "../auth/webhooks.js";
 import { ConfigError, type GatewayConfig } from "../config/schema.js";
 import type { SecretReader } from "../config/secrets.js";
-import { buildClusterRegistry } from "../service/clusters.js";
+import { buildClusterRegistry, type CheckedClusterRegistry } from "../service/clusters.js";
+import type { ProbeResult } from "../service/ports.js";
 import type { ClusterRegistry, RegisteredCluster } from "../service/ports.js";
 import type { GatewayEnv } from "../surfaces/context.js";
 import { nodeClusterTypes } from "./clusters.js";
@@ -26,9 +27,9 @@ export const RELOAD_DEBOUNCE_MS = 250;
 export type SharedDeps = Omit<GatewayDeps, "config" | "clusters" | "hooks" | "slack">;
 
 interface Cluster {
-  /** The cluster's config and the breaker policy, serialized: equal keys mean the same connection. */
+  /** The cluster's config and its guard settings, serialized: equal keys mean the same connection. */
   key: string;
-  registry: ClusterRegistry;
+  registry: CheckedClusterRegistry;
 }
 
 interface Generation {
@@ -100,6 +101,12 @@ export class ConfigGenerations {
     return next;
   }
 
+  /** Checks every cluster of the current generation once (SelfSubjectAccessReview); /readyz keeps the results. */
+  async checkAccess(timeoutMs: number): Promise<{ name: string; result: ProbeResult }[]> {
+    const registries = [...new Set([...this.#current.clusters.values()].map((c) => c.registry))];
+    return (await Promise.all(registries.map((r) => r.checkAccess(timeoutMs)))).flat();
+  }
+
   /** Closes every cluster connection still open (after the server's drain). */
   async close(): Promise<void> {
     await Promise.all([...this.#open].map((r) => this.#closeRegistry(r)));
@@ -126,14 +133,15 @@ export class ConfigGenerations {
     const clusters = new Map<string, Cluster>();
     const built: ClusterRegistry[] = [];
     for (const [index, cluster] of config.clusters.entries()) {
-      const key = JSON.stringify([cluster, config.eviction.circuitBreaker]);
+      const guard = { circuitBreaker: config.eviction.circuitBreaker, maxInFlightPerNamespace: config.eviction.maxInFlightPerNamespace };
+      const key = JSON.stringify([cluster, guard]);
       const reuse = previous.get(cluster.name);
       if (reuse?.key === key) {
         clusters.set(cluster.name, reuse);
         continue;
       }
       try {
-        const registry = await buildClusterRegistry([cluster], nodeClusterTypes, this.secrets, config.eviction.circuitBreaker, this.shared.clock, "Node");
+        const registry = await buildClusterRegistry([cluster], nodeClusterTypes, this.secrets, guard, this.shared.clock, "Node");
         built.push(registry);
         clusters.set(cluster.name, { key, registry });
       } catch (error) {

@@ -1,4 +1,5 @@
 import { Hono, type Context } from "hono";
+import { registerAccessReview } from "./access-review.js";
 import { reconcile } from "./controller.js";
 import type { SandboxCluster } from "./cluster.js";
 import { deletePod } from "./delete-pod.js";
@@ -51,6 +52,7 @@ export function createSandboxApp(cluster: SandboxCluster): Hono<Env> {
   registerDiscovery(app);
   registerNodes(app, cluster);
   registerEvents(app, cluster);
+  registerAccessReview(app);
 
   // Namespaces
   app.get("/api/v1/namespaces", (c) =>

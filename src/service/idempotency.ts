@@ -27,7 +27,8 @@ const CLAIM_MARGIN_MS = 5_000;
  * The in-flight rule: a claim holds as long as the work it guards can take. Each eviction is cut
  * off at its cluster's timeout, and a batch runs `batchConcurrencyPerCluster` at a time per
  * cluster, so `items` evictions take at most ceil(items / concurrency) rounds of the longest
- * timeout any cluster has.
+ * timeout any cluster has. A cluster's guard never queues a call (a namespace at its in-flight
+ * limit is answered at once, retryable, and the claim released), so it adds no wait to this.
  */
 export function claimHoldMs(deps: Pick<ServiceDeps, "config" | "clusters">, items = 1): number {
   const longest = Math.max(deps.config.eviction.upstreamTimeoutMs, ...deps.clusters.list().map((c) => c.timeoutMs ?? 0));

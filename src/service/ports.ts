@@ -55,6 +55,37 @@ export interface RegisteredCluster {
   /** Record blocked evictions as Events on their pods. */
   events?: boolean;
   transport: ClusterTransport;
+  /** Its circuits and last access check, for /readyz. */
+  status?(): ClusterStatus;
+}
+
+/** What an access check found: reachable, TLS trusted, credentials accepted, allowed to evict. */
+export interface ProbeResult {
+  /** When it ran, ISO 8601. */
+  checkedAt: string;
+  ok: boolean;
+  /** What is wrong, one short phrase each; never a secret. */
+  problems: string[];
+}
+
+/**
+ * Checks once, with the cluster's own credentials, that the gateway can evict there
+ * (a SelfSubjectAccessReview for `create` on `pods/eviction`). Never throws.
+ */
+export interface ClusterProbe {
+  checkAccess(signal: AbortSignal): Promise<ProbeResult>;
+}
+
+/** A cluster's health as /readyz shows it: no namespace names, no secrets. */
+export interface ClusterStatus {
+  /** The cluster-wide circuit. */
+  circuit: "closed" | "open" | "half-open";
+  retryAfterSeconds: number;
+  /** Namespaces whose own circuit is open or half-open. */
+  openNamespaces: number;
+  inFlight: number;
+  /** The last access check; null before the first. */
+  probe: ProbeResult | null;
 }
 
 export interface ClusterRegistry {

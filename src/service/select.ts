@@ -49,7 +49,7 @@ export async function evictSelected(deps: ServiceDeps, requestId: string, caller
   let evicted = 0;
   for (const pod of eligible) {
     if (evicted >= request.max) break;
-    const answer = await evict(deps, `${requestId}.${items.length + 1}`, caller, { ...target, pod: pod.metadata.name }, {
+    const answer = await evict(deps, `${requestId}.${items.length + 1}`, caller, { cluster: target.cluster, namespace: target.namespace, pod: pod.metadata.name }, {
       ...(request.dryRun !== undefined ? { dryRun: request.dryRun } : {}),
       ...(request.gracePeriodSeconds !== undefined ? { gracePeriodSeconds: request.gracePeriodSeconds } : {}),
       ...(request.reason !== undefined ? { reason: request.reason } : {}),

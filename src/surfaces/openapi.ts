@@ -103,13 +103,16 @@ export function buildOpenApi(version: string): Record<string, unknown> {
   ];
   const unauthorized = { description: "No or bad API key.", content: { "application/problem+json": { schema: ref("Problem") } } };
 
-  return {
+  const readiness = readinessSchema();
+  const document = {
     openapi: "3.1.0",
     info: {
       title: "Eviction gateway",
       version,
       description: "Evict Kubernetes pods safely through one authenticated endpoint: PodDisruptionBudgets respected, every answer normalised into one outcome with a retry hint.",
     },
+    // Relative: the gateway that serves this document at /openapi.json is the one it describes.
+    servers: [{ url: "/", description: "The gateway serving this document." }],
     components: {
       securitySchemes: { apiKey: { type: "http", scheme: "bearer", description: "An API key from `npm run keygen` (egw_<id>_<secret>), or a JWT from an issuer in oidc.issuers (GitHub Actions, GitLab CI, Kubernetes service accounts)." } },
       schemas,
@@ -181,7 +184,7 @@ export function buildOpenApi(version: string): Record<string, unknown> {
           requestBody: { required: true, content: { "application/x-www-form-urlencoded": { schema: { type: "object", additionalProperties: { type: "string" } } } } },
           responses: {
             "200": {
-              description: "A Slack message ({response_type: ephemeral | in_channel, text}): every answer to an authentic request, refusals included, as Slack shows nothing else.",
+              description: "A Slack message ({response_type: ephemeral | in_channel, text}): every answer to an authentic request, refusals included, as Slack shows nothing else. A button press (an interaction payload) is acknowledged with an empty 200; its outcome goes to the response_url.",
               content: { "application/json": { schema: { type: "object", required: ["response_type", "text"], properties: { response_type: { enum: ["ephemeral", "in_channel"] }, text: { type: "string" } } } } },
             },
             "401": { description: "Not signed by Slack (or no Slack command is configured).", content: { "application/json": { schema: { type: "object" } } } },
@@ -213,11 +216,61 @@ export function buildOpenApi(version: string): Record<string, unknown> {
         get: {
           operationId: "ready",
           security: [],
-          summary: "Readiness: config loaded, clusters registered, not draining",
-          responses: { "200": { description: "Ready." }, "503": { description: "Starting or draining." } },
+          summary: "Readiness, and what is wrong: per cluster (its circuits, its last access check) and for the state store; never a secret",
+          description:
+            "503 when this replica should get no traffic: it is draining, or the state store is down and fails closed. A cluster with problems is reported but does not make the replica unready (every replica sees the same cluster).",
+          responses: { "200": { description: "Ready.", content: { "application/json": { schema: readiness } } }, "503": { description: "Draining, or the store is down and fails closed.", content: { "application/json": { schema: readiness } } } },
         },
       },
       "/openapi.json": { get: { operationId: "openapi", security: [], summary: "This document", responses: { "200": { description: "OpenAPI 3.1." } } } },
+    },
+  };
+  // Answers any route can give before it runs: the client-address limit (checked before
+  // authentication) and a draining gateway.
+  const everywhere = {
+    "429": { description: "rate-limited: a client-address policy denied, before authentication.", headers: retryHeaders, content: { "application/problem+json": { schema: ref("Problem") } } },
+    "503": { description: "shutting-down: this replica is draining; retry on another.", headers: retryHeaders, content: { "application/problem+json": { schema: ref("Problem") } } },
+  };
+  for (const [path, item] of Object.entries(document.paths as Record<string, Record<string, { responses: Record<string, unknown> }>>)) {
+    if (path === "/healthz" || path === "/readyz") continue;
+    for (const operation of Object.values(item)) for (const [status, response] of Object.entries(everywhere)) operation.responses[status] ??= response;
+  }
+  return document;
+}
+
+/** /readyz's body. */
+function readinessSchema(): Record<string, unknown> {
+  const problems = { type: "array", items: { type: "string" }, description: "What is wrong, one phrase each; empty when nothing is." };
+  return {
+    type: "object",
+    required: ["status", "draining", "store", "clusters"],
+    properties: {
+      status: { enum: ["ready", "not ready"] },
+      draining: { type: "boolean" },
+      store: {
+        type: "object",
+        required: ["kind", "ok", "failMode", "problems"],
+        properties: { kind: { type: "string" }, ok: { type: "boolean" }, failMode: { enum: ["closed", "open"] }, problems },
+      },
+      clusters: {
+        type: "array",
+        items: {
+          type: "object",
+          required: ["name", "ok", "problems"],
+          properties: {
+            name: { type: "string" },
+            ok: { type: "boolean" },
+            problems,
+            circuit: { enum: ["closed", "open", "half-open"], description: "The cluster-wide circuit." },
+            openNamespaces: { type: "integer", minimum: 0, description: "Namespaces whose own circuit is open or half-open (their names are not shown)." },
+            inFlight: { type: "integer", minimum: 0, description: "Calls upstream now, from this replica." },
+            lastCheck: {
+              description: "The last access check (a SelfSubjectAccessReview for create pods/eviction); null before the first.",
+              anyOf: [{ type: "null" }, { type: "object", required: ["checkedAt", "ok", "problems"], properties: { checkedAt: { type: "string", format: "date-time" }, ok: { type: "boolean" }, problems } }],
+            },
+          },
+        },
+      },
     },
   };
 }

@@ -2,16 +2,15 @@ import type { Hono } from "hono";
 import openapi from "../../openapi/openapi.json";
 import { createApp } from "../app.js";
 import { resolveSlack } from "../auth/slack.js";
-import { resolveHooks } from "../auth/webhooks.js";
 import { ConfigError } from "../config/schema.js";
 import { consoleAuditSink } from "../service/audit.js";
-import { buildClusterRegistry } from "../service/clusters.js";
+import { prepare } from "../service/preflight.js";
 import type { OperationDeps } from "../service/operations.js";
 import { systemClock } from "../service/ports.js";
 import type { GatewayEnv } from "../surfaces/context.js";
 import { AlarmDriver } from "./alarm-driver.js";
 import { bindingSecretReader, configFromBindings, type WorkerEnv } from "./bindings.js";
-import { workerClusterTypes } from "./clusters.js";
+import { workerRuntime } from "./runtime.js";
 import { workerStore } from "./store.js";
 
 export type Built = { app: Hono<GatewayEnv>; deps: OperationDeps } | { error: string };
@@ -31,8 +30,7 @@ async function build(env: WorkerEnv): Promise<Built> {
     const config = await configFromBindings(env);
     const secrets = bindingSecretReader(env);
     const clock = systemClock;
-    const clusters = await buildClusterRegistry(config.clusters, workerClusterTypes, secrets, config.eviction.circuitBreaker, clock, "Workers");
-    const hooks = await resolveHooks(config.hooks, secrets);
+    const { clusters, hooks } = await prepare(config, workerRuntime, secrets, clock);
     const slack = await resolveSlack(config.chat.slack, secrets);
     let deps: OperationDeps | null = null;
     const app = createApp({

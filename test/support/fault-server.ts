@@ -5,11 +5,19 @@ import type { AddressInfo, Socket } from "node:net";
  * An API server that misbehaves on purpose, chosen by the pod's name in the eviction path:
  * reset (cut mid-response), hang (never answers), slow-body (headers, then a byte every 300 ms),
  * html (a 201 page that is not a Status), huge (a 10 MB body), storm (503), ok (a 201 Status).
+ * A SelfSubjectAccessReview is allowed and not counted in calls().
  */
 export async function startFaultServer(): Promise<{ url: string; calls: () => number; close(): Promise<void> }> {
   const sockets = new Set<Socket>();
   let calls = 0;
   const server: Server = createServer((req, res) => {
+    // The gateway's start checks its access as at any API server: allowed, and not counted.
+    if (req.url === "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews") {
+      req.resume();
+      res.writeHead(201, { "content-type": "application/json" });
+      res.end(JSON.stringify({ kind: "SelfSubjectAccessReview", apiVersion: "authorization.k8s.io/v1", status: { allowed: true } }));
+      return;
+    }
     calls++;
     const pod = /\/pods\/([^/]+)\/eviction$/.exec(req.url ?? "")?.[1] ?? "";
     req.resume();

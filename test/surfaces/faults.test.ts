@@ -92,7 +92,7 @@ describe("circuit breaker", () => {
     expect(open.body).toMatchObject({ outcome: "unavailable", upstream: { reason: "circuit-open" } });
     expect(Number(open.retryAfter)).toBeGreaterThanOrEqual(1);
     expect(Number(open.retryAfter)).toBeLessThanOrEqual(2);
-    expect(open.ms).toBeLessThan(100);
+    expect(open.ms).toBeLessThan(TIMEOUT_MS / 2); // at once, not after a timeout (loose: the machine may be busy)
     expect(faults.calls()).toBe(before);
     await new Promise((r) => setTimeout(r, 2100));
     const probe = await evict("breaker", "ok-1");

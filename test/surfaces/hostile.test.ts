@@ -40,7 +40,7 @@ beforeAll(async () => {
   const counting: ClusterTransport = { send: (...args) => (upstreamCalls++, real.send(...args)) };
   app = createApp({
     config,
-    clusters: await buildClusterRegistry(config.clusters, { token: async () => ({ server: sandbox.http.url, transport: counting }) }, nodeSecretReader(env), config.eviction.circuitBreaker, systemClock, "test"),
+    clusters: await buildClusterRegistry(config.clusters, { token: async () => ({ server: sandbox.http.url, transport: counting }) }, nodeSecretReader(env), config.eviction, systemClock, "test"),
     store: new MemoryStore(),
     hooks: await resolveHooks(config.hooks, nodeSecretReader(env)),
     audit: { write: (e) => logs.push(JSON.stringify(e)) },

@@ -168,7 +168,7 @@ describe("a batch that fails midway tells what it did", () => {
     const breaking = { send: (r: Parameters<typeof real.send>[0], ...rest: [AbortSignal]) => (r.path.endsWith("/explode/eviction") ? Promise.reject(new TypeError("boom")) : real.send(r, ...rest)) };
     const app = createApp({
       config,
-      clusters: await buildClusterRegistry(config.clusters, { sandbox: async () => ({ server: null, transport: breaking }) }, { read: () => "" }, config.eviction.circuitBreaker, systemClock, "test"),
+      clusters: await buildClusterRegistry(config.clusters, { sandbox: async () => ({ server: null, transport: breaking }) }, { read: () => "" }, config.eviction, systemClock, "test"),
       store: new MemoryStore(),
       hooks: new Map(),
       audit: { write: () => {} },
