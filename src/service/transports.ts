@@ -51,6 +51,15 @@ export function failureFrom(error: unknown, signal: AbortSignal): Extract<Upstre
     return { kind: "failure", failure: "tls", detail: `TLS failure${code ? ` (${code})` : ""}` };
   }
   if (/ETIMEDOUT|ESOCKETTIMEDOUT/.test(text)) return { kind: "failure", failure: "timeout", detail: "connection timed out" };
+  // workerd hides a failed TLS handshake (an untrusted or private CA) or a lost connection behind
+  // "internal error; reference = …" or "Network connection lost": say what it most likely is.
+  if (/internal error; reference|Network connection lost|connection (was )?(reset|closed)/i.test(messages.join(" "))) {
+    return {
+      kind: "failure",
+      failure: "network",
+      detail: "the connection failed before an answer (on Workers, most often a certificate the Worker does not trust: it reaches only API servers with publicly trusted certificates, or through a tunnel)",
+    };
+  }
   // Only a code, never a library's message: an exec plugin's stderr, say, can carry a token.
   const short = /^[A-Z0-9_]{1,40}$/.test(code) ? code : "network error";
   return { kind: "failure", failure: "network", detail: short };
