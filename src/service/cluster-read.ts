@@ -5,7 +5,7 @@ import { classify } from "../eviction/classify.js";
 import { OUTCOMES } from "../eviction/outcome.js";
 import type { Target } from "../eviction/request.js";
 import type { UpstreamReply } from "../eviction/upstream.js";
-import { evaluate, planRequestLimits } from "../ratelimit/policies.js";
+import { rateLimitedAnswer, takeLimits } from "./limits.js";
 import { answerOf, type Answer } from "./answer.js";
 import type { ServiceDeps } from "./deps.js";
 import { withTimeout } from "./transports.js";
@@ -44,17 +44,8 @@ export async function admit(deps: ServiceDeps, requestId: string, caller: Caller
 
 /** One charge of the caller's limits, as a read: null when allowed, else the rate-limited answer. */
 export async function chargeOnce(deps: ServiceDeps, caller: Caller, target: Target, requestId: string): Promise<Answer | null> {
-  const planned = planRequestLimits(deps.config.rateLimits, { callerId: caller.id, cluster: target.cluster, namespace: target.namespace, dryRun: true });
-  const decisions = planned.length ? await deps.guard.run("take", () => deps.limits.take(planned.map((p) => p.charge), deps.clock.now()), []) : [];
-  const limits = evaluate(planned, decisions);
-  if (limits.allowed) return null;
-  for (const p of limits.violated) deps.metrics.denied(p.name);
-  const names = limits.violated.map((p) => `"${p.name}" (${p.requests} per ${p.perSeconds}s)`).join(", ");
-  const message = `Rate limited by the gateway's ${names} policy; retry in ${limits.retryAfterSeconds}s.`;
-  return answerOf(gatewayResult(requestId, target, "rate-limited", { message, retryAfterSeconds: limits.retryAfterSeconds }), {
-    headers: limits.headers,
-    extensions: { "violated-policies": limits.violated.map((p) => p.name) },
-  });
+  const { limits } = await takeLimits(deps, caller, { cluster: target.cluster, namespace: target.namespace, dryRun: true });
+  return limits.allowed ? null : rateLimitedAnswer(deps, requestId, target, limits);
 }
 
 export function isAnswer(value: RegisteredCluster | Answer): value is Answer {

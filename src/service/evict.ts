@@ -8,12 +8,12 @@ import { toKubernetesEviction, type EvictionRequest, type Target } from "../evic
 import type { Attempts } from "../eviction/result.js";
 import { chooseRetryAfter, FIRST_BLOCK } from "../eviction/retry.js";
 import type { UpstreamReply } from "../eviction/upstream.js";
-import { evaluate, planRequestLimits } from "../ratelimit/policies.js";
 import { answerOf, storeUnavailableAnswer, type Answer } from "./answer.js";
 import type { ServiceDeps } from "./deps.js";
 import type { RegisteredCluster } from "./ports.js";
 import { StoreUnavailable } from "./state-guard.js";
 import { reportBlock } from "./events.js";
+import { rateLimitedAnswer, takeLimits } from "./limits.js";
 import { evictionRequest, withTimeout } from "./transports.js";
 
 /** Outcomes after which a pod's block history starts over: it is gone, evicted, or no longer the pod that was blocked. */
@@ -57,18 +57,8 @@ async function decide(deps: ServiceDeps, requestId: string, caller: Caller, targ
   if (refused) return refused;
   const cluster = deps.clusters.get(target.cluster)!;
 
-  const planned = planRequestLimits(deps.config.rateLimits, { callerId: caller.id, ...target, dryRun });
-  const decisions = planned.length ? await deps.guard.run("take", () => deps.limits.take(planned.map((p) => p.charge), deps.clock.now()), []) : [];
-  const limits = evaluate(planned, decisions);
-  if (!limits.allowed) {
-    for (const p of limits.violated) deps.metrics.denied(p.name);
-    const names = limits.violated.map((p) => `"${p.name}" (${p.requests} per ${p.perSeconds}s)`).join(", ");
-    const message = `Rate limited by the gateway's ${names} policy; retry in ${limits.retryAfterSeconds}s.`;
-    return answerOf(gatewayResult(requestId, target, "rate-limited", { dryRun, message, retryAfterSeconds: limits.retryAfterSeconds }), {
-      headers: limits.headers,
-      extensions: { "violated-policies": limits.violated.map((p) => p.name) },
-    });
-  }
+  const { planned, decisions, limits } = await takeLimits(deps, caller, { cluster: target.cluster, namespace: target.namespace, dryRun });
+  if (!limits.allowed) return rateLimitedAnswer(deps, requestId, target, limits, dryRun);
 
   const reply = await send(deps, cluster, caller, target, request);
   const c = classify(reply, dryRun, deps.clock.now());

@@ -5,7 +5,7 @@ import { classify } from "../eviction/classify.js";
 import { OUTCOMES } from "../eviction/outcome.js";
 import type { Target } from "../eviction/request.js";
 import type { UpstreamReply } from "../eviction/upstream.js";
-import { evaluate, planRequestLimits } from "../ratelimit/policies.js";
+import { rateLimitedAnswer, takeLimits } from "./limits.js";
 import { answerOf, storeUnavailableAnswer, type Answer } from "./answer.js";
 import type { ServiceDeps } from "./deps.js";
 import { withTimeout } from "./transports.js";
@@ -61,18 +61,8 @@ async function decide(deps: ServiceDeps, requestId: string, caller: Caller, call
   }
 
   // Charged like a dry run: a read can never evict, so it holds no place of an evictions-only policy.
-  const planned = planRequestLimits(deps.config.rateLimits, { callerId: caller.id, cluster: call.cluster, namespace: call.namespace, dryRun: true });
-  const decisions = planned.length ? await deps.guard.run("take", () => deps.limits.take(planned.map((p) => p.charge), deps.clock.now()), []) : [];
-  const limits = evaluate(planned, decisions);
-  if (!limits.allowed) {
-    for (const p of limits.violated) deps.metrics.denied(p.name);
-    const names = limits.violated.map((p) => `"${p.name}" (${p.requests} per ${p.perSeconds}s)`).join(", ");
-    const message = `Rate limited by the gateway's ${names} policy; retry in ${limits.retryAfterSeconds}s.`;
-    return answerOf(gatewayResult(requestId, target, "rate-limited", { message, retryAfterSeconds: limits.retryAfterSeconds }), {
-      headers: limits.headers,
-      extensions: { "violated-policies": limits.violated.map((p) => p.name) },
-    });
-  }
+  const { limits } = await takeLimits(deps, caller, { cluster: call.cluster, namespace: call.namespace, dryRun: true });
+  if (!limits.allowed) return rateLimitedAnswer(deps, requestId, target, limits);
 
   const timeoutMs = cluster.timeoutMs ?? deps.config.eviction.upstreamTimeoutMs;
   const impersonate = cluster.impersonate ? { user: `${cluster.impersonate.userPrefix}${caller.id}`, ...(cluster.impersonate.group ? { group: cluster.impersonate.group } : {}) } : undefined;
